@@ -1,0 +1,43 @@
+# sms_api: PGXS build, tests, demo and benchmarks.
+#
+#   make demo     set everything up and send a message through the simulator
+#   make test     run the whole test suite (ends with "N passed, M failed")
+
+MODULE_big = sms_api
+EXTENSION = sms_api
+DATA = sql/sms_api--0.1.0.sql
+OBJS = \
+	src/sms_api.o \
+	src/guc.o \
+	src/http.o \
+	src/api.o \
+	src/ratelimit.o \
+	src/json.o \
+	src/validate.o \
+	src/send.o
+
+PG_CONFIG ?= pg_config
+SHLIB_LINK = -lcurl -ljson-c
+PG_CPPFLAGS = -I$(srcdir)/src
+# Our code builds with -Wall -Wextra -Werror; every V1 function's unused
+# fcinfo is the only warning PostgreSQL's own headers force us to silence.
+PG_CFLAGS = -Wall -Wextra -Werror -Wno-unused-parameter
+
+PGXS := $(shell $(PG_CONFIG) --pgxs)
+include $(PGXS)
+
+.PHONY: deps test demo bench
+
+# Debian packages the build, tests and demo need (installed when missing).
+deps:
+	@test/deps.sh
+
+test: deps
+	$(MAKE) all
+	$(MAKE) install
+	python3 test/run.py
+
+demo: deps
+	$(MAKE) all
+	$(MAKE) install
+	python3 test/demo.py

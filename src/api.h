@@ -1,0 +1,45 @@
+/*
+ * api.h
+ *		One call to the SMS API: credentials, rate limit, automatic retries
+ *		where the API surely did not act, and the mapping of every failure to
+ *		a documented SQLSTATE.
+ */
+#ifndef SMS_API_API_H
+#define SMS_API_API_H
+
+#include "http.h"
+
+typedef enum ApiKind
+{
+	API_SEND,					/* counts against sms_api.send_rate_limit */
+	API_QUERY					/* the status endpoints: sms_api.query_rate_limit */
+} ApiKind;
+
+typedef struct ApiError
+{
+	int			sqlstate;
+	char	   *message;
+	char	   *detail;
+	char	   *hint;
+} ApiError;
+
+/*
+ * Returns true with *res holding a 2xx answer, or false with *err
+ * describing the failure. Cancels and statement_timeout always raise.
+ */
+extern bool api_request(ApiKind kind, const char *method, const char *path,
+						const char *query, const char *body, size_t body_len,
+						HttpResult *res, ApiError *err);
+
+extern void api_raise(const ApiError *err) pg_attribute_noreturn();
+
+/* api_request that raises on failure. */
+extern void api_request_or_raise(ApiKind kind, const char *method,
+								 const char *path, const char *query,
+								 const char *body, size_t body_len,
+								 HttpResult *res);
+
+/* Raise SM004 for an answer the codec could not use. */
+extern void api_raise_bad_answer(const char *what, const char *problem) pg_attribute_noreturn();
+
+#endif							/* SMS_API_API_H */

@@ -1,0 +1,267 @@
+/*
+ * guc.c
+ *		Definition of the sms_api.* settings, including the two secrets
+ *		(username and token) and the token file.
+ *
+ * The secrets are superuser-only, hidden from SHOW ALL and pg_settings,
+ * masked by a show hook even for pg_read_all_settings, and refused from
+ * ALTER ROLE/DATABASE ... SET because pg_db_role_setting is world-readable.
+ */
+#include "postgres.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "storage/fd.h"
+#include "utils/guc.h"
+#include "utils/memutils.h"
+
+#include "guc.h"
+#include "sms_api.h"
+
+#define SECRET_MASK "********"
+#define TOKEN_MAX_BYTES 4096
+
+char	   *sms_api_base_url = NULL;
+char	   *sms_api_username = NULL;
+static char *sms_api_token = NULL;
+static char *sms_api_token_file = NULL;
+char	   *sms_api_ca_file = NULL;
+int			sms_api_timeout_ms = 10000;
+int			sms_api_connect_timeout_ms = 3000;
+int			sms_api_max_retries = 2;
+int			sms_api_max_response_bytes = 64 * 1024 * 1024;
+int			sms_api_send_rate_limit = 700;
+int			sms_api_query_rate_limit = 1;
+
+/* The token read from token_file, kept until the setting is assigned again. */
+static char *token_from_file = NULL;
+
+static const char *
+secret_show(void)
+{
+	return SECRET_MASK;
+}
+
+/*
+ * Refuse secrets from sources that end up in catalogs readable by everyone:
+ * ALTER ROLE/DATABASE ... SET and CREATE FUNCTION ... SET are validated with
+ * PGC_S_TEST, and applied at login with the database/user sources.
+ */
+static bool
+secret_check(char **newval, void **extra, GucSource source)
+{
+	if (source == PGC_S_TEST || source == PGC_S_DATABASE ||
+		source == PGC_S_USER || source == PGC_S_DATABASE_USER)
+	{
+		if (*newval == NULL || **newval == '\0')
+			return true;
+		GUC_check_errcode(ERRCODE_INSUFFICIENT_PRIVILEGE);
+		GUC_check_errmsg("sms_api secrets cannot be set per role, database or function");
+		GUC_check_errdetail("Such settings are stored in catalogs that every role can read.");
+		GUC_check_errhint("Set it in postgresql.conf or with ALTER SYSTEM, or use sms_api.token_file.");
+		return false;
+	}
+	return true;
+}
+
+static void
+forget_file_token(void)
+{
+	if (token_from_file != NULL)
+	{
+		explicit_bzero(token_from_file, strlen(token_from_file));
+		pfree(token_from_file);
+		token_from_file = NULL;
+	}
+}
+
+/* Runs on every reload that mentions token_file, so a rotated file is re-read. */
+static void
+token_file_assign(const char *newval, void *extra)
+{
+	forget_file_token();
+}
+
+static bool
+base_url_check(char **newval, void **extra, GucSource source)
+{
+	if (**newval == '\0' ||
+		pg_strncasecmp(*newval, "http://", 7) == 0 ||
+		pg_strncasecmp(*newval, "https://", 8) == 0)
+		return true;
+	GUC_check_errdetail("The API root must start with https:// (or http:// for a local simulator or proxy).");
+	return false;
+}
+
+void
+settings_define(bool preloading)
+{
+	DefineCustomStringVariable("sms_api.base_url",
+							   "Root URL of the SMS API.",
+							   "Redirects are never followed.",
+							   &sms_api_base_url,
+							   "https://api-messaging.wavy.global",
+							   PGC_SUSET, 0,
+							   base_url_check, NULL, NULL);
+	DefineCustomStringVariable("sms_api.username",
+							   "User name (or e-mail) sent in the username header.",
+							   NULL,
+							   &sms_api_username,
+							   "",
+							   PGC_SUSET,
+							   GUC_SUPERUSER_ONLY | GUC_NO_SHOW_ALL | GUC_NOT_IN_SAMPLE,
+							   secret_check, NULL, secret_show);
+	DefineCustomStringVariable("sms_api.token",
+							   "Authentication token sent in the authenticationtoken header.",
+							   "Prefer sms_api.token_file: the server logs changed settings on reload.",
+							   &sms_api_token,
+							   "",
+							   PGC_SUSET,
+							   GUC_SUPERUSER_ONLY | GUC_NO_SHOW_ALL | GUC_NOT_IN_SAMPLE,
+							   secret_check, NULL, secret_show);
+	DefineCustomStringVariable("sms_api.token_file",
+							   "File whose first line is the token, used when sms_api.token is empty.",
+							   "Re-read when the server reloads its configuration.",
+							   &sms_api_token_file,
+							   "",
+							   PGC_SIGHUP, 0,
+							   NULL, token_file_assign, NULL);
+	DefineCustomStringVariable("sms_api.ca_file",
+							   "Extra CA bundle trusted for https (peer and host are always verified).",
+							   NULL,
+							   &sms_api_ca_file,
+							   "",
+							   PGC_SUSET, 0,
+							   NULL, NULL, NULL);
+	DefineCustomIntVariable("sms_api.timeout_ms",
+							"Whole-request timeout.",
+							NULL,
+							&sms_api_timeout_ms,
+							10000, 1, 3600000,
+							PGC_USERSET, GUC_UNIT_MS,
+							NULL, NULL, NULL);
+	DefineCustomIntVariable("sms_api.connect_timeout_ms",
+							"Connect timeout.",
+							NULL,
+							&sms_api_connect_timeout_ms,
+							3000, 1, 600000,
+							PGC_USERSET, GUC_UNIT_MS,
+							NULL, NULL, NULL);
+	DefineCustomIntVariable("sms_api.max_retries",
+							"Automatic retries of a synchronous call where the API surely did not act.",
+							"Only after 429, 503 or a failure to connect.",
+							&sms_api_max_retries,
+							2, 0, 10,
+							PGC_USERSET, 0,
+							NULL, NULL, NULL);
+	DefineCustomIntVariable("sms_api.max_response_bytes",
+							"Larger answers from the API are refused.",
+							NULL,
+							&sms_api_max_response_bytes,
+							64 * 1024 * 1024, 1024 * 1024, 1024 * 1024 * 1024,
+							PGC_SUSET, GUC_UNIT_BYTE,
+							NULL, NULL, NULL);
+	DefineCustomIntVariable("sms_api.send_rate_limit",
+							"Send requests per second, cluster-wide (0 = unlimited).",
+							NULL,
+							&sms_api_send_rate_limit,
+							700, 0, 100000,
+							PGC_SIGHUP, 0,
+							NULL, NULL, NULL);
+	DefineCustomIntVariable("sms_api.query_rate_limit",
+							"Status queries per second, cluster-wide (0 = unlimited).",
+							NULL,
+							&sms_api_query_rate_limit,
+							1, 0, 1000,
+							PGC_SIGHUP, 0,
+							NULL, NULL, NULL);
+
+#if PG_VERSION_NUM >= 150000
+	MarkGUCPrefixReserved("sms_api");
+#else
+	EmitWarningsOnPlaceholders("sms_api");
+#endif
+}
+
+/*
+ * Read the first line of the token file. The file must not be readable by
+ * other OS users (as PostgreSQL demands of ssl_key_file).
+ */
+static char *
+read_token_file(const char *path)
+{
+	FILE	   *f;
+	struct stat st;
+	char		buf[TOKEN_MAX_BYTES + 2];
+	size_t		len;
+	char	   *result;
+
+	f = AllocateFile(path, "r");
+	if (f == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("could not read sms_api.token_file \"%s\": %m", path),
+				 errhint("Make the file readable by the server's operating system user.")));
+	if (fstat(fileno(f), &st) == 0 &&
+		((st.st_uid == geteuid() && (st.st_mode & (S_IRWXG | S_IRWXO))) ||
+		 (st.st_uid == 0 && (st.st_mode & (S_IWGRP | S_IXGRP | S_IRWXO)))))
+	{
+		FreeFile(f);
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("sms_api.token_file \"%s\" is accessible to other users", path),
+				 errhint("Run chmod 600 on the file.")));
+	}
+	if (fgets(buf, sizeof(buf), f) == NULL)
+		buf[0] = '\0';
+	FreeFile(f);
+
+	len = strlen(buf);
+	while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == '\r' ||
+					   buf[len - 1] == ' ' || buf[len - 1] == '\t'))
+		len--;
+	buf[len] = '\0';
+	if (len == 0 || len > TOKEN_MAX_BYTES)
+	{
+		explicit_bzero(buf, sizeof(buf));
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("sms_api.token_file \"%s\" does not start with a token", path),
+				 errhint("Put the token alone on the first line of the file.")));
+	}
+	result = MemoryContextStrdup(TopMemoryContext, buf);
+	explicit_bzero(buf, sizeof(buf));
+	return result;
+}
+
+const char *
+settings_token(void)
+{
+	if (sms_api_token != NULL && sms_api_token[0] != '\0')
+		return sms_api_token;
+	if (sms_api_token_file == NULL || sms_api_token_file[0] == '\0')
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("sms_api.token is not set"),
+				 errhint("Set sms_api.token_file (recommended) or sms_api.token in postgresql.conf and reload.")));
+	if (token_from_file == NULL)
+		token_from_file = read_token_file(sms_api_token_file);
+	return token_from_file;
+}
+
+void
+settings_require_credentials(void)
+{
+	if (sms_api_base_url == NULL || sms_api_base_url[0] == '\0')
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("sms_api.base_url is not set"),
+				 errhint("Set sms_api.base_url in postgresql.conf, e.g. to https://api-messaging.wavy.global.")));
+	if (sms_api_username == NULL || sms_api_username[0] == '\0')
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("sms_api.username is not set"),
+				 errhint("Set sms_api.username in postgresql.conf or with ALTER SYSTEM, and reload.")));
+	(void) settings_token();
+}

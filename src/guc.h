@@ -1,0 +1,26 @@
+/*
+ * guc.h
+ *		The sms_api.* settings.
+ */
+#ifndef SMS_API_GUC_H
+#define SMS_API_GUC_H
+
+extern char *sms_api_base_url;
+extern char *sms_api_username;
+extern char *sms_api_ca_file;
+extern int	sms_api_timeout_ms;
+extern int	sms_api_connect_timeout_ms;
+extern int	sms_api_max_retries;
+extern int	sms_api_max_response_bytes;
+extern int	sms_api_send_rate_limit;
+extern int	sms_api_query_rate_limit;
+
+extern void settings_define(bool preloading);
+
+/* Raise 55000 naming the first of base_url, username, token that is unusable. */
+extern void settings_require_credentials(void);
+
+/* The token from sms_api.token or sms_api.token_file; never logged. */
+extern const char *settings_token(void);
+
+#endif							/* SMS_API_GUC_H */

@@ -1,0 +1,47 @@
+/*
+ * http.h
+ *		The HTTP transport: one attempt of one request over a reused libcurl
+ *		handle. It knows nothing of the API's semantics, SPI or tables.
+ */
+#ifndef SMS_API_HTTP_H
+#define SMS_API_HTTP_H
+
+typedef enum HttpOutcome
+{
+	HTTP_ANSWERED,				/* an HTTP status arrived, see status */
+	HTTP_CONNECT_FAILED,		/* nothing was sent: refused, DNS, connect timeout */
+	HTTP_SETUP_FAILED,			/* TLS or URL unusable: retrying will not help */
+	HTTP_NO_ANSWER,				/* the request was sent but no complete answer came */
+	HTTP_TOO_LARGE				/* the answer exceeded sms_api.max_response_bytes */
+} HttpOutcome;
+
+typedef struct HttpRequest
+{
+	const char *method;			/* "GET" or "POST" */
+	const char *url;			/* absolute URL, query string included */
+	const char *body;			/* POST body (JSON) or NULL */
+	size_t		body_len;
+	const char *username;
+	const char *token;
+} HttpRequest;
+
+typedef struct HttpResult
+{
+	HttpOutcome outcome;
+	long		status;			/* HTTP status when outcome is HTTP_ANSWERED */
+	char	   *body;			/* palloc'd, NUL-terminated, in the caller's context */
+	size_t		body_len;
+	long		retry_after_s;	/* Retry-After in seconds, or -1 */
+	char		error[256];		/* libcurl's description when not answered */
+} HttpResult;
+
+/*
+ * Perform one attempt. Waits in short slices and lets CHECK_FOR_INTERRUPTS
+ * raise a cancel or statement_timeout; the transfer is released first.
+ */
+extern void http_perform(const HttpRequest *req, HttpResult *res);
+
+/* Percent-encode s for a query string, palloc'd. */
+extern char *http_escape(const char *s);
+
+#endif							/* SMS_API_HTTP_H */

@@ -1,0 +1,92 @@
+/*
+ * send.c
+ *		The synchronous send functions: sms_api.sms_send().
+ */
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "funcapi.h"
+#include "mb/pg_wchar.h"
+#include "utils/builtins.h"
+#include "utils/uuid.h"
+
+#include "api.h"
+#include "codec.h"
+#include "sms_api.h"
+#include "validate.h"
+
+PG_FUNCTION_INFO_V1(sms_send);
+
+/* Columns of sms_api.send_result */
+enum
+{
+	RESULT_ID,
+	RESULT_CORRELATION_ID,
+	RESULT_DESTINATION,
+	RESULT_BATCH_ID,
+	RESULT_ERROR,
+	RESULT_NATTS
+};
+
+static Datum
+uuid_datum(const pg_uuid_t *uuid)
+{
+	pg_uuid_t  *copy = palloc(sizeof(pg_uuid_t));
+
+	memcpy(copy, uuid, sizeof(pg_uuid_t));
+	return UUIDPGetDatum(copy);
+}
+
+/* Text from the API (UTF-8) as a text Datum in the database encoding. */
+static Datum
+api_text_datum(const char *s)
+{
+	return CStringGetTextDatum(pg_any_to_server(s, strlen(s), PG_UTF8));
+}
+
+Datum
+sms_send(PG_FUNCTION_ARGS)
+{
+	SmsMessage	msg;
+	TupleDesc	tupdesc;
+	HttpResult	res;
+	char	   *body;
+	size_t		body_len;
+	char	   *id;
+	char	   *correlation_id;
+	const char *problem;
+	pg_uuid_t	uuid;
+	Datum		values[RESULT_NATTS];
+	bool		nulls[RESULT_NATTS];
+
+	sms_api_require_preload();
+	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("sms_send must be called in a context that accepts a composite result")));
+
+	message_from_args(fcinfo, &msg);
+	body = codec_send_request(&msg, &body_len);
+	api_request_or_raise(API_SEND, "POST", "/v1/send-sms", NULL, body, body_len, &res);
+
+	problem = codec_send_answer(res.body, res.body_len, &id, &correlation_id);
+	if (problem == NULL && !codec_uuid(id, &uuid))
+		problem = "The message id is not a UUID.";
+	if (problem != NULL)
+		api_raise_bad_answer("a send", problem);
+
+	memset(nulls, 0, sizeof(nulls));
+	values[RESULT_ID] = uuid_datum(&uuid);
+	if (correlation_id != NULL)
+		values[RESULT_CORRELATION_ID] = api_text_datum(correlation_id);
+	else if (msg.correlation_id != NULL)
+		values[RESULT_CORRELATION_ID] = api_text_datum(msg.correlation_id);
+	else
+		nulls[RESULT_CORRELATION_ID] = true;
+	values[RESULT_DESTINATION] = CStringGetTextDatum(msg.destination);
+	nulls[RESULT_BATCH_ID] = true;
+	nulls[RESULT_ERROR] = true;
+
+	tupdesc = BlessTupleDesc(tupdesc);
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
+}

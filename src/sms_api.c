@@ -1,0 +1,39 @@
+/*
+ * sms_api.c
+ *		Module entry point: settings, and the check that the library was
+ *		preloaded.
+ *
+ * Preloading is required: until the library is loaded, PostgreSQL treats
+ * sms_api.* settings from postgresql.conf as unprotected placeholders that
+ * any role can SHOW.
+ */
+#include "postgres.h"
+
+#include "fmgr.h"
+#include "miscadmin.h"
+
+#include "guc.h"
+#include "sms_api.h"
+
+PG_MODULE_MAGIC;
+
+void		_PG_init(void);
+
+static bool preloaded = false;
+
+void
+_PG_init(void)
+{
+	preloaded = process_shared_preload_libraries_in_progress;
+	settings_define(preloaded);
+}
+
+void
+sms_api_require_preload(void)
+{
+	if (!preloaded)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("sms_api must be loaded via shared_preload_libraries"),
+				 errhint("Add sms_api to shared_preload_libraries in postgresql.conf and restart the server.")));
+}

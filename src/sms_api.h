@@ -1,0 +1,21 @@
+/*
+ * sms_api.h
+ *		Declarations shared by every part of the extension: our SQLSTATEs
+ *		and the preload check.
+ */
+#ifndef SMS_API_H
+#define SMS_API_H
+
+#include "postgres.h"
+
+/* SQLSTATEs of our own (class "SM"), documented in README.md */
+#define ERRCODE_SMS_API_REJECTED		MAKE_SQLSTATE('S','M','0','0','1')
+#define ERRCODE_SMS_API_OUTCOME_UNKNOWN	MAKE_SQLSTATE('S','M','0','0','2')
+#define ERRCODE_SMS_API_UNAVAILABLE		MAKE_SQLSTATE('S','M','0','0','3')
+#define ERRCODE_SMS_API_BAD_ANSWER		MAKE_SQLSTATE('S','M','0','0','4')
+
+#define SMS_API_VERSION "0.1.0"
+
+extern void sms_api_require_preload(void);
+
+#endif							/* SMS_API_H */

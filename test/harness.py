@@ -1,0 +1,178 @@
+"""Throwaway PostgreSQL clusters and the API simulator, for the test driver,
+the demo and the benchmarks.
+
+PostgreSQL refuses to run as root, so when we are root the server runs as
+the `postgres` OS user, in a temporary directory, on a non-default port,
+with its socket in that directory.
+"""
+import json
+import os
+import pwd
+import secrets
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def pg_bindir():
+    return subprocess.check_output(["pg_config", "--bindir"], text=True).strip()
+
+
+def as_server_user():
+    """Command prefix that runs a program as the server's OS user."""
+    if os.geteuid() == 0:
+        return ["runuser", "-u", "postgres", "--"]
+    return []
+
+
+def server_user():
+    return "postgres" if os.geteuid() == 0 else pwd.getpwuid(os.geteuid()).pw_name
+
+
+def make_workdir(prefix):
+    """A temporary directory the server's OS user owns."""
+    root = tempfile.mkdtemp(prefix=prefix)
+    os.chmod(root, 0o755)
+    if os.geteuid() == 0:
+        shutil.chown(root, "postgres", "postgres")
+    return root
+
+
+def chown_to_server(path):
+    if os.geteuid() == 0:
+        shutil.chown(path, "postgres", "postgres")
+
+
+def free_port():
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Simulator:
+    """test/simulator.py on free ports, HTTP and HTTPS with a test CA."""
+
+    def __init__(self, root, username="demo", token=None):
+        self.root = root
+        self.username = username
+        self.token = token or "sim-" + secrets.token_hex(16)
+        self.certs = os.path.join(root, "certs")
+        self.ready = os.path.join(root, "simulator.json")
+        self.proc = None
+        self.http = self.https = self.ca = None
+
+    def start(self):
+        os.makedirs(self.certs, exist_ok=True)
+        self.log = open(os.path.join(self.root, "simulator.log"), "w")
+        self.proc = subprocess.Popen(
+            [sys.executable, os.path.join(REPO, "test", "simulator.py"),
+             "--port", "0", "--tls-port", "0", "--cert-dir", self.certs,
+             "--username", self.username, "--token", self.token,
+             "--admin-users", self.username,
+             "--ready-file", self.ready],
+            stdout=self.log, stderr=subprocess.STDOUT)
+        deadline = time.time() + 30
+        while not os.path.exists(self.ready):
+            if self.proc.poll() is not None or time.time() > deadline:
+                raise RuntimeError("the simulator did not start; see " + self.log.name)
+            time.sleep(0.05)
+        with open(self.ready) as f:
+            info = json.load(f)
+        self.http, self.https, self.ca = info["http"], info["https"], info["ca"]
+        # the server's OS user reads the CA files
+        for name in os.listdir(self.certs):
+            if name.endswith(".pem"):
+                os.chmod(os.path.join(self.certs, name), 0o644)
+        os.chmod(self.certs, 0o755)
+        return self
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+        if self.proc:
+            self.log.close()
+
+
+class Cluster:
+    """A throwaway cluster: initdb, start, psql, stop."""
+
+    def __init__(self, root, settings=None):
+        self.root = root
+        self.data = os.path.join(root, "data")
+        self.logfile = os.path.join(root, "server.log")
+        self.port = free_port()
+        self.settings = settings or {}
+        self.bindir = pg_bindir()
+
+    def _run(self, args, **kw):
+        return subprocess.run(as_server_user() + args, check=True,
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                              text=True, **kw)
+
+    def init(self):
+        self._run([os.path.join(self.bindir, "initdb"), "-D", self.data,
+                   "-U", "postgres", "-A", "trust", "--no-sync", "-E", "UTF8",
+                   "--locale=C"])
+        conf = {
+            "port": self.port,
+            "listen_addresses": "",
+            "unix_socket_directories": self.root,
+            "fsync": "off",
+            "shared_preload_libraries": "sms_api",
+        }
+        conf.update(self.settings)
+        with open(os.path.join(self.data, "postgresql.conf"), "a") as f:
+            for k, v in conf.items():
+                if isinstance(v, str):
+                    v = "'" + v.replace("'", "''") + "'"
+                f.write("%s = %s\n" % (k, v))
+        return self
+
+    def start(self):
+        self._run([os.path.join(self.bindir, "pg_ctl"), "-D", self.data,
+                   "-l", self.logfile, "-w", "-t", "60", "start"])
+        return self
+
+    def stop(self):
+        if os.path.exists(os.path.join(self.data, "postmaster.pid")):
+            subprocess.run(as_server_user() + [
+                os.path.join(self.bindir, "pg_ctl"), "-D", self.data,
+                "-m", "fast", "-w", "stop"],
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def conninfo(self, db="postgres"):
+        return ["-h", self.root, "-p", str(self.port), "-U", "postgres", "-d", db]
+
+    def psql_cmd(self, db="postgres"):
+        return [os.path.join(self.bindir, "psql"), "-X", "-q", "-A", "-t",
+                "-v", "ON_ERROR_STOP=1"] + self.conninfo(db)
+
+    def psql(self, sql, db="postgres", check=True):
+        """Run SQL, return (returncode, stdout, stderr)."""
+        p = subprocess.run(self.psql_cmd(db) + ["-c", sql], text=True,
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        if check and p.returncode != 0:
+            raise RuntimeError("psql failed: %s\n%s" % (sql, p.stderr))
+        return p.returncode, p.stdout.strip(), p.stderr.strip()
+
+    def server_log(self):
+        with open(self.logfile, errors="replace") as f:
+            return f.read()
+
+
+def write_secret(path, text):
+    """A file only the server's OS user can read (sms_api.token_file)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(text + "\n")
+    chown_to_server(path)
