@@ -13,8 +13,13 @@ OBJS = \
 	src/api.o \
 	src/ratelimit.o \
 	src/json.o \
+	src/json_answer.o \
 	src/validate.o \
-	src/send.o
+	src/send.o \
+	src/bulk.o \
+	src/query.o \
+	src/store.o \
+	src/srf.o
 
 PG_CONFIG ?= pg_config
 SHLIB_LINK = -lcurl -ljson-c
@@ -23,8 +28,15 @@ PG_CPPFLAGS = -I$(srcdir)/src
 # fcinfo is the only warning PostgreSQL's own headers force us to silence.
 PG_CFLAGS = -Wall -Wextra -Werror -Wno-unused-parameter
 
-PGXS := $(shell $(PG_CONFIG) --pgxs)
+# Before `make deps` has installed postgresql-server-dev-15 there is no
+# pg_config; deps, test and demo still work, and install it first.
+PGXS := $(shell $(PG_CONFIG) --pgxs 2>/dev/null)
+ifneq ($(PGXS),)
 include $(PGXS)
+else
+all install:
+	@echo "pg_config not found: run 'make deps' (postgresql-server-dev-15) first" >&2; exit 1
+endif
 
 .PHONY: deps test demo bench
 

@@ -16,6 +16,115 @@ CREATE TYPE sms_api.send_result AS (
 COMMENT ON TYPE sms_api.send_result IS
   'One message handed to the API: its id (NULL when not accepted), correlation id, normalized destination, bulk batch id and the reason it was not accepted';
 
+-- A delivery status as the API reports it.
+CREATE TYPE sms_api.status AS (
+    id                    uuid,
+    correlation_id        text,
+    carrier_id            int,
+    carrier_name          text,
+    destination           text,
+    sent_status_code      int,
+    sent_status           text,
+    sent_at               timestamptz,
+    delivered_status_code int,
+    delivered_status      text,
+    delivered_at          timestamptz,
+    campaign_id           bigint,
+    extra_info            text
+);
+COMMENT ON TYPE sms_api.status IS
+  'A message''s two status stages: sent (handed to the carrier) and delivered (reached the handset)';
+
+-- A reply (MO: mobile originated), with the message it answers when known.
+CREATE TYPE sms_api.mo AS (
+    id                uuid,
+    sub_account       text,
+    campaign_alias    text,
+    carrier_id        int,
+    carrier_name      text,
+    source            text,
+    short_code        text,
+    message_text      text,
+    received_at       timestamptz,
+    mt_id             uuid,
+    mt_correlation_id text,
+    mt_username       text,
+    mt_email          text
+);
+COMMENT ON TYPE sms_api.mo IS
+  'A reply (MO) and the message (MT) it answers, when the API knows it';
+
+-- Tables ---------------------------------------------------------------------
+
+-- One row per message id: every id the extension sent, and every status it received.
+CREATE TABLE sms_api.message_status (
+    id                    uuid PRIMARY KEY,
+    correlation_id        text,
+    carrier_id            int,
+    carrier_name          text,
+    destination           text,
+    sent_status_code      int,
+    sent_status           text,
+    sent_at               timestamptz,
+    delivered_status_code int,
+    delivered_status      text,
+    delivered_at          timestamptz,
+    campaign_id           bigint,
+    extra_info            text,
+    updated_at            timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX ON sms_api.message_status (correlation_id);
+CREATE INDEX ON sms_api.message_status (updated_at);
+COMMENT ON TABLE sms_api.message_status IS
+  'One row per message id; statuses merged so that a stage never goes back, the newer event wins within a stage, and NULL never overwrites a known value';
+
+-- One row per reply (MO).
+CREATE TABLE sms_api.mo_message (
+    id                uuid PRIMARY KEY,
+    sub_account       text,
+    campaign_alias    text,
+    carrier_id        int,
+    carrier_name      text,
+    source            text,
+    short_code        text,
+    message_text      text,
+    received_at       timestamptz,
+    mt_id             uuid,
+    mt_correlation_id text,
+    mt_username       text,
+    mt_email          text,
+    stored_at         timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX ON sms_api.mo_message (received_at);
+CREATE INDEX ON sms_api.mo_message (stored_at);
+COMMENT ON TABLE sms_api.mo_message IS 'One row per reply (MO) received, deduplicated by id';
+
+-- The API's status codes.
+CREATE TABLE sms_api.status_code (
+    code        int PRIMARY KEY,
+    stage       text NOT NULL CHECK (stage IN ('sent', 'delivered')),
+    name        text NOT NULL UNIQUE,
+    description text NOT NULL,
+    final       boolean NOT NULL,
+    success     boolean NOT NULL
+);
+COMMENT ON TABLE sms_api.status_code IS
+  'Every sent and delivered status code of the API; final = no further status will come, success = handed over (2) or delivered (4)';
+INSERT INTO sms_api.status_code VALUES
+    (2,   'sent',      'SENT_SUCCESS',                      'Handed to the carrier; this is what is billed. A delivery report may follow (never for Oi and Sercomtel).', false, true),
+    (101, 'sent',      'EXPIRED',                           'Expired before it could be delivered.', true, false),
+    (102, 'sent',      'CARRIER_COMMUNICATION_ERROR',       'Error communicating with the carrier.', true, false),
+    (103, 'sent',      'REJECTED_BY_CARRIER',               'The carrier rejected the message.', true, false),
+    (201, 'sent',      'NO_CREDIT',                         'The account''s or sub-account''s message limit was reached, or prepaid credit ran out.', true, false),
+    (202, 'sent',      'INVALID_DESTINATION_NUMBER',        'The destination is not a valid mobile number.', true, false),
+    (203, 'sent',      'BLACKLISTED',                       'The destination is on the company''s block list.', true, false),
+    (204, 'sent',      'DESTINATION_BLOCKED_BY_OPTOUT',     'The destination opted out of this sub-account.', true, false),
+    (205, 'sent',      'DESTINATION_MESSAGE_LIMIT_REACHED', 'The carrier''s per-company limit for this number was reached.', true, false),
+    (207, 'sent',      'INVALID_MESSAGE_TEXT',              'The carrier rejected the text (profanity, brand names).', true, false),
+    (301, 'sent',      'INTERNAL_ERROR',                    'Error inside the messaging platform.', true, false),
+    (4,   'delivered', 'DELIVERED_SUCCESS',                 'Reached the handset.', true, true),
+    (104, 'delivered', 'NOT_DELIVERED',                     'The carrier accepted it but could not deliver it (handset off for about 24 hours, 8 on Vivo, or an inactive number).', true, false);
+
 -- Functions ------------------------------------------------------------------
 
 -- Send one message now (POST /v1/send-sms).
@@ -37,7 +146,77 @@ SECURITY DEFINER SET search_path = pg_catalog, sms_api, pg_temp;
 COMMENT ON FUNCTION sms_api.sms_send(text, text, text, text, boolean, timestamptz, timestamptz, text, text, jsonb) IS
   'Send one SMS now through POST /v1/send-sms; call it in FROM: SELECT * FROM sms_api.sms_send(...)';
 
+-- Send to many now (POST /v1/send-bulk-sms, at most 1000 messages per request).
+CREATE FUNCTION sms_api.sms_send_bulk(
+    destinations    text[],
+    message_text    text,
+    correlation_ids text[]      DEFAULT NULL,
+    extra_info      text        DEFAULT NULL,
+    flash           boolean     DEFAULT NULL,
+    scheduled_at    timestamptz DEFAULT NULL,
+    expires_at      timestamptz DEFAULT NULL,
+    campaign_alias  text        DEFAULT NULL,
+    sub_account     text        DEFAULT NULL,
+    options         jsonb       DEFAULT NULL
+) RETURNS SETOF sms_api.send_result
+AS 'MODULE_PATHNAME', 'sms_send_bulk'
+LANGUAGE C VOLATILE PARALLEL UNSAFE ROWS 1000
+SECURITY DEFINER SET search_path = pg_catalog, sms_api, pg_temp;
+COMMENT ON FUNCTION sms_api.sms_send_bulk(text[], text, text[], text, boolean, timestamptz, timestamptz, text, text, jsonb) IS
+  'Send one text to many destinations now, in requests of at most 1000; one row per destination, in input order';
+
+-- Send many messages in the API's own JSON shape.
+CREATE FUNCTION sms_api.sms_send_bulk_json(
+    messages jsonb,
+    defaults jsonb DEFAULT NULL,
+    options  jsonb DEFAULT NULL
+) RETURNS SETOF sms_api.send_result
+AS 'MODULE_PATHNAME', 'sms_send_bulk_json'
+LANGUAGE C VOLATILE PARALLEL UNSAFE ROWS 1000
+SECURITY DEFINER SET search_path = pg_catalog, sms_api, pg_temp;
+COMMENT ON FUNCTION sms_api.sms_send_bulk_json(jsonb, jsonb, jsonb) IS
+  'Send a JSON array of messages in the API''s shape; defaults become defaultValues, options the root-level fields';
+
+-- Look statuses up by id and/or correlation id (POST /v1/sms/status/search).
+CREATE FUNCTION sms_api.sms_status(ids uuid[] DEFAULT NULL, correlation_ids text[] DEFAULT NULL)
+RETURNS SETOF sms_api.status
+AS 'MODULE_PATHNAME', 'sms_status'
+LANGUAGE C VOLATILE PARALLEL UNSAFE
+SECURITY DEFINER SET search_path = pg_catalog, sms_api, pg_temp;
+COMMENT ON FUNCTION sms_api.sms_status(uuid[], text[]) IS
+  'Statuses of the last 3 days by message id and/or correlation id; merged into message_status';
+
+-- Statuses not yet handed out (GET /v1/sms/status/list); consumes them.
+CREATE FUNCTION sms_api.sms_status_list()
+RETURNS SETOF sms_api.status
+AS 'MODULE_PATHNAME', 'sms_status_list'
+LANGUAGE C VOLATILE PARALLEL UNSAFE
+SECURITY DEFINER SET search_path = pg_catalog, sms_api, pg_temp;
+COMMENT ON FUNCTION sms_api.sms_status_list() IS
+  'Statuses not handed out before (the API forgets them once returned); merged into message_status. Best left to the worker';
+
+-- Replies in a period (GET /v1/sms/receive/search).
+CREATE FUNCTION sms_api.sms_mo_search(start_at timestamptz DEFAULT NULL,
+                                      end_at timestamptz DEFAULT NULL,
+                                      sub_account text DEFAULT NULL)
+RETURNS SETOF sms_api.mo
+AS 'MODULE_PATHNAME', 'sms_mo_search'
+LANGUAGE C VOLATILE PARALLEL UNSAFE
+SECURITY DEFINER SET search_path = pg_catalog, sms_api, pg_temp;
+COMMENT ON FUNCTION sms_api.sms_mo_search(timestamptz, timestamptz, text) IS
+  'Replies (MO) received in a period (default: the last 5 days); merged into mo_message';
+
+-- Replies not yet handed out (GET /v1/sms/receive/list); consumes them.
+CREATE FUNCTION sms_api.sms_mo_list(sub_account text DEFAULT NULL)
+RETURNS SETOF sms_api.mo
+AS 'MODULE_PATHNAME', 'sms_mo_list'
+LANGUAGE C VOLATILE PARALLEL UNSAFE
+SECURITY DEFINER SET search_path = pg_catalog, sms_api, pg_temp;
+COMMENT ON FUNCTION sms_api.sms_mo_list(text) IS
+  'Replies (MO) not handed out before (the API forgets them once returned); merged into mo_message. Best left to the worker';
+
 -- Grants ---------------------------------------------------------------------
 
 -- Nothing is executable or readable by PUBLIC; README shows the GRANTs.
 REVOKE ALL ON ALL FUNCTIONS IN SCHEMA sms_api FROM PUBLIC;
+REVOKE ALL ON ALL TABLES IN SCHEMA sms_api FROM PUBLIC;

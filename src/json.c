@@ -1,29 +1,19 @@
 /*
  * json.c
- *		The codec: request bodies built with json-c, and the API's answers
- *		decoded defensively. Everything the API returns is untrusted: wrong
- *		types, missing fields, HTML or a truncated body give a description
- *		of the problem, never a crash.
- *
- * This is the only file that includes json-c, and it must not include
- * utils/builtins.h: json-c's json_object type collides with PostgreSQL's
- * json_object() function.
+ *		The codec's encoding half: request bodies built with json-c, never
+ *		by pasting strings. (json_answer.c decodes the API's answers.)
  */
 #include "postgres.h"
 
 #include <limits.h>
 
-#include <json-c/json.h>
-
 #include "codec.h"
+#include "json_internal.h"
 
 /* Nesting deeper than this in an answer is refused. */
 #define JSON_MAX_DEPTH 32
-/* Longest errorMessage we repeat in DETAIL. */
-#define ERROR_MESSAGE_MAX 500
 
-/* A failed allocation inside json-c. */
-static void
+void
 json_oom(void)
 {
 	ereport(ERROR,
@@ -32,48 +22,8 @@ json_oom(void)
 			 errdetail("json-c could not allocate memory.")));
 }
 
-static void
-add_string(struct json_object *obj, const char *key, const char *value)
-{
-	struct json_object *v;
-
-	if (value == NULL)
-		return;
-	v = json_object_new_string(value);
-	if (v == NULL || json_object_object_add(obj, key, v) != 0)
-	{
-		json_object_put(v);
-		json_oom();
-	}
-}
-
-static void
-add_int64(struct json_object *obj, const char *key, int64 value)
-{
-	struct json_object *v = json_object_new_int64(value);
-
-	if (v == NULL || json_object_object_add(obj, key, v) != 0)
-	{
-		json_object_put(v);
-		json_oom();
-	}
-}
-
-static void
-add_bool(struct json_object *obj, const char *key, bool value)
-{
-	struct json_object *v = json_object_new_boolean(value);
-
-	if (v == NULL || json_object_object_add(obj, key, v) != 0)
-	{
-		json_object_put(v);
-		json_oom();
-	}
-}
-
-/* Parse trusted or untrusted JSON text; NULL if it is not valid JSON. */
-static struct json_object *
-parse(const char *text, size_t len)
+struct json_object *
+json_parse_text(const char *text, size_t len)
 {
 	struct json_tokener *tok;
 	struct json_object *obj;
@@ -121,33 +71,82 @@ serialize(struct json_object *obj, size_t *len)
 	return pnstrdup(s, n);
 }
 
-/* Merge the validated options object into the request, skipping nulls. */
+/*
+ * Add a field to the request. Bulk requests (root != NULL) carry most
+ * shared fields in defaultValues and a few, as the API documents them, at
+ * the root.
+ */
 static void
-merge_options(struct json_object *req, const char *options_json)
+put(struct json_object *target, struct json_object *root, const char *key,
+	struct json_object *value)
 {
-	struct json_object *opts = parse(options_json, strlen(options_json));
-
-	if (opts == NULL || !json_object_is_type(opts, json_type_object))
+	if (value == NULL)
+		json_oom();
+	if (root != NULL && field_at_bulk_root(key))
+		target = root;
+	if (json_object_object_add(target, key, value) != 0)
 	{
-		json_object_put(opts);
+		json_object_put(value);
+		json_oom();
+	}
+}
+
+static void
+put_string(struct json_object *target, struct json_object *root,
+		   const char *key, const char *value)
+{
+	if (value != NULL)
+		put(target, root, key, json_object_new_string(value));
+}
+
+/* Merge a validated JSON object's members (nulls left out) into the request. */
+static void
+merge_object(struct json_object *target, struct json_object *root, const char *json)
+{
+	struct json_object *obj = json_parse_text(json, strlen(json));
+
+	if (obj == NULL || !json_object_is_type(obj, json_type_object))
+	{
+		json_object_put(obj);
 		ereport(ERROR,
 				(errcode(ERRCODE_INTERNAL_ERROR),
-				 errmsg("could not re-read validated options")));
+				 errmsg("could not re-read a validated JSON object")));
 	}
+	PG_TRY();
 	{
 		/* the macro declares its variables: keep it at a block's start */
-		json_object_object_foreach(opts, key, val)
+		json_object_object_foreach(obj, key, val)
 		{
-			if (val == NULL)
-				continue;
-			if (json_object_object_add(req, key, json_object_get(val)) != 0)
-			{
-				json_object_put(opts);
-				json_oom();
-			}
+			if (val != NULL)
+				put(target, root, key, json_object_get(val));
 		}
 	}
-	json_object_put(opts);
+	PG_CATCH();
+	{
+		json_object_put(obj);
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
+	json_object_put(obj);
+}
+
+/* The fields of a message other than destination and correlation id. */
+static void
+put_message_fields(struct json_object *target, struct json_object *root,
+				   const SmsMessage *msg)
+{
+	put_string(target, root, "messageText", msg->message_text);
+	put_string(target, root, "extraInfo", msg->extra_info);
+	if (msg->flash >= 0)
+		put(target, root, "flashSMS", json_object_new_boolean(msg->flash == 1));
+	if (msg->has_scheduled_at)
+		put(target, root, "scheduledAt", json_object_new_int64(msg->scheduled_at_ms));
+	if (msg->has_expires_at)
+		put(target, root, "expiresAt", json_object_new_int64(msg->expires_at_ms));
+	put_string(target, root, "campaignAlias", msg->campaign_alias);
+	put_string(target, root, "subAccount", msg->sub_account);
+	if (msg->options_json != NULL)
+		merge_object(target, root, msg->options_json);
 }
 
 char *
@@ -160,20 +159,9 @@ codec_send_request(const SmsMessage *msg, size_t *len)
 		json_oom();
 	PG_TRY();
 	{
-		add_string(req, "destination", msg->destination);
-		add_string(req, "messageText", msg->message_text);
-		add_string(req, "correlationId", msg->correlation_id);
-		add_string(req, "extraInfo", msg->extra_info);
-		if (msg->flash >= 0)
-			add_bool(req, "flashSMS", msg->flash == 1);
-		if (msg->has_scheduled_at)
-			add_int64(req, "scheduledAt", msg->scheduled_at_ms);
-		if (msg->has_expires_at)
-			add_int64(req, "expiresAt", msg->expires_at_ms);
-		add_string(req, "campaignAlias", msg->campaign_alias);
-		add_string(req, "subAccount", msg->sub_account);
-		if (msg->options_json != NULL)
-			merge_options(req, msg->options_json);
+		put_string(req, NULL, "destination", msg->destination);
+		put_string(req, NULL, "correlationId", msg->correlation_id);
+		put_message_fields(req, NULL, msg);
 		result = serialize(req, len);
 	}
 	PG_CATCH();
@@ -186,180 +174,136 @@ codec_send_request(const SmsMessage *msg, size_t *len)
 	return result;
 }
 
-/*
- * A string member as palloc'd text, NULL when absent or null, or set
- * *problem when it is of another type or holds a NUL byte.
- */
-static char *
-get_string(struct json_object *obj, const char *key, const char **problem)
+static struct json_object *
+bulk_message(const BulkMessage *m)
 {
-	struct json_object *v;
-	const char *s;
-	int			n;
+	struct json_object *obj;
 
-	if (!json_object_object_get_ex(obj, key, &v) || v == NULL)
-		return NULL;
-	if (!json_object_is_type(v, json_type_string))
+	if (m->message_json != NULL)
 	{
-		*problem = psprintf("\"%s\" is not a string", key);
-		return NULL;
+		obj = json_parse_text(m->message_json, strlen(m->message_json));
+		if (obj == NULL || !json_object_is_type(obj, json_type_object))
+		{
+			json_object_put(obj);
+			ereport(ERROR,
+					(errcode(ERRCODE_INTERNAL_ERROR),
+					 errmsg("could not re-read a validated message")));
+		}
 	}
-	s = json_object_get_string(v);
-	n = json_object_get_string_len(v);
-	if (memchr(s, '\0', n) != NULL)
-	{
-		*problem = psprintf("\"%s\" contains a NUL character", key);
-		return NULL;
-	}
-	return pnstrdup(s, n);
-}
-
-/* Describe what arrived instead of JSON, briefly. */
-static const char *
-not_json(const char *body, size_t len)
-{
-	if (len == 0)
-		return "The answer is empty.";
-	return "The answer is not valid JSON.";
-}
-
-const char *
-codec_send_answer(const char *body, size_t len, char **id, char **correlation_id)
-{
-	struct json_object *volatile root = parse(body, len);
-	const char *volatile problem = NULL;
-
-	*id = NULL;
-	*correlation_id = NULL;
-	if (root == NULL)
-		return not_json(body, len);
+	else if ((obj = json_object_new_object()) == NULL)
+		json_oom();
 	PG_TRY();
 	{
-		struct json_object *item = root;
-
-		/* current docs answer [{"id": ...}], older ones the bare object */
-		if (json_object_is_type(root, json_type_array))
-		{
-			if (json_object_array_length(root) != 1)
-				problem = psprintf("Expected an array of one object, got %zu elements.",
-								   json_object_array_length(root));
-			else
-				item = json_object_array_get_idx(root, 0);
-		}
-		if (problem == NULL && !json_object_is_type(item, json_type_object))
-			problem = "Expected a JSON object with the message id.";
-		if (problem == NULL)
-		{
-			const char *p = NULL;
-
-			*id = get_string(item, "id", &p);
-			if (p == NULL)
-				*correlation_id = get_string(item, "correlationId", &p);
-			if (p != NULL)
-				problem = p;
-			else if (*id == NULL)
-				problem = "The answer has no message id.";
-		}
+		/* the normalized destination replaces what the user wrote */
+		put_string(obj, NULL, "destination", m->destination);
+		if (m->message_json == NULL)
+			put_string(obj, NULL, "correlationId", m->correlation_id);
 	}
 	PG_CATCH();
 	{
-		json_object_put(root);
+		json_object_put(obj);
 		PG_RE_THROW();
 	}
 	PG_END_TRY();
-	json_object_put(root);
-	return problem;
-}
-
-bool
-codec_uuid(const char *s, pg_uuid_t *uuid)
-{
-	int			nibbles = 0;
-
-	if (s == NULL || strlen(s) != 36)
-		return false;
-	for (int i = 0; i < 36; i++)
-	{
-		char		c = s[i];
-		int			v;
-
-		if (i == 8 || i == 13 || i == 18 || i == 23)
-		{
-			if (c != '-')
-				return false;
-			continue;
-		}
-		if (c >= '0' && c <= '9')
-			v = c - '0';
-		else if (c >= 'a' && c <= 'f')
-			v = c - 'a' + 10;
-		else if (c >= 'A' && c <= 'F')
-			v = c - 'A' + 10;
-		else
-			return false;
-		if (nibbles % 2 == 0)
-			uuid->data[nibbles / 2] = (unsigned char) (v << 4);
-		else
-			uuid->data[nibbles / 2] |= (unsigned char) v;
-		nibbles++;
-	}
-	return true;
-}
-
-/* Keep printable characters only, truncated: the text is untrusted. */
-static char *
-printable(const char *s, size_t n)
-{
-	char	   *out = palloc(Min(n, ERROR_MESSAGE_MAX) + 4);
-	size_t		i;
-	size_t		j = 0;
-
-	for (i = 0; i < n && j < ERROR_MESSAGE_MAX; i++)
-	{
-		unsigned char c = (unsigned char) s[i];
-
-		out[j++] = (c < 0x20 || c == 0x7f) ? ' ' : (char) c;
-	}
-	if (i < n)
-	{
-		/* do not cut a UTF-8 sequence in half */
-		while (j > 0 && ((unsigned char) out[j - 1] & 0xC0) == 0x80)
-			j--;
-		if (j > 0 && ((unsigned char) out[j - 1] & 0x80))
-			j--;
-		memcpy(out + j, "...", 3);
-		j += 3;
-	}
-	out[j] = '\0';
-	return out;
+	return obj;
 }
 
 char *
-codec_error_message(const char *body, size_t len)
+codec_bulk_request(const SmsMessage *common, const char *defaults_json,
+				   const char *root_json, const BulkMessage *msgs, int n,
+				   size_t *len)
 {
-	struct json_object *volatile root;
-	char	   *volatile result = NULL;
+	struct json_object *volatile req = json_object_new_object();
+	char	   *result = NULL;
 
-	if (body == NULL || len == 0)
-		return NULL;
-	root = parse(body, len);
-	if (root == NULL)
-		return NULL;
+	if (req == NULL)
+		json_oom();
 	PG_TRY();
 	{
-		struct json_object *v;
+		struct json_object *messages = json_object_new_array_ext(n);
+		struct json_object *defaults;
 
-		if (json_object_is_type(root, json_type_object) &&
-			json_object_object_get_ex(root, "errorMessage", &v) &&
-			json_object_is_type(v, json_type_string))
-			result = printable(json_object_get_string(v), json_object_get_string_len(v));
+		put(req, NULL, "messages", messages);
+		for (int i = 0; i < n; i++)
+		{
+			struct json_object *m = bulk_message(&msgs[i]);
+
+			if (json_object_array_add(messages, m) != 0)
+			{
+				json_object_put(m);
+				json_oom();
+			}
+		}
+		defaults = json_object_new_object();
+		put(req, NULL, "defaultValues", defaults);
+		if (common != NULL)
+			put_message_fields(defaults, req, common);
+		else
+		{
+			if (defaults_json != NULL)
+				merge_object(defaults, NULL, defaults_json);
+			if (root_json != NULL)
+				merge_object(req, NULL, root_json);
+		}
+		if (json_object_object_length(defaults) == 0)
+			json_object_object_del(req, "defaultValues");
+		result = serialize(req, len);
 	}
 	PG_CATCH();
 	{
-		json_object_put(root);
+		json_object_put(req);
 		PG_RE_THROW();
 	}
 	PG_END_TRY();
-	json_object_put(root);
+	json_object_put(req);
+	return result;
+}
+
+static struct json_object *
+string_array(char *const *items, int n)
+{
+	struct json_object *arr = json_object_new_array_ext(Max(n, 1));
+
+	if (arr == NULL)
+		json_oom();
+	for (int i = 0; i < n; i++)
+	{
+		struct json_object *v = json_object_new_string(items[i]);
+
+		if (v == NULL || json_object_array_add(arr, v) != 0)
+		{
+			json_object_put(v);
+			json_object_put(arr);
+			json_oom();
+		}
+	}
+	return arr;
+}
+
+char *
+codec_status_search_request(char *const *ids, int nids,
+							char *const *correlation_ids, int ncorrelation_ids,
+							size_t *len)
+{
+	struct json_object *volatile req = json_object_new_object();
+	char	   *result = NULL;
+
+	if (req == NULL)
+		json_oom();
+	PG_TRY();
+	{
+		if (nids > 0)
+			put(req, NULL, "ids", string_array(ids, nids));
+		if (ncorrelation_ids > 0)
+			put(req, NULL, "correlationIds", string_array(correlation_ids, ncorrelation_ids));
+		result = serialize(req, len);
+	}
+	PG_CATCH();
+	{
+		json_object_put(req);
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
+	json_object_put(req);
 	return result;
 }

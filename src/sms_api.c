@@ -13,6 +13,7 @@
 #include "miscadmin.h"
 
 #include "guc.h"
+#include "store.h"
 #include "sms_api.h"
 
 PG_MODULE_MAGIC;
@@ -26,6 +27,7 @@ _PG_init(void)
 {
 	preloaded = process_shared_preload_libraries_in_progress;
 	settings_define(preloaded);
+	store_init();
 }
 
 void

@@ -4,6 +4,11 @@
  *		the contract's SQLSTATEs: 22004 for a missing value, 22001 for a
  *		text over the API's documented length, 22023 for anything else.
  *		No I/O here.
+ *
+ * One table describes every API field: its JSON type, its length limit,
+ * its mutually exclusive family, where it may appear (the options of
+ * sms_send, a bulk message, defaultValues, the root of a bulk request) and
+ * the typed argument that carries it, if any.
  */
 #include "postgres.h"
 
@@ -12,6 +17,8 @@
 
 #include "catalog/pg_type.h"
 #include "mb/pg_wchar.h"
+#include "port/pg_bitutils.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
 #include "utils/numeric.h"
@@ -19,10 +26,6 @@
 
 #include "validate.h"
 
-/* The API's documented limits, in characters. */
-#define MAX_MESSAGE_TEXT 1280
-#define MAX_CORRELATION_ID 64
-#define MAX_EXTRA_INFO 255
 #define MIN_DESTINATION_DIGITS 10
 #define MAX_DESTINATION_DIGITS 15
 
@@ -31,7 +34,8 @@
 
 typedef enum FieldType
 {
-	FT_STRING,
+	FT_DESTINATION,
+	FT_TEXT,
 	FT_INTEGER,
 	FT_BOOLEAN,					/* also the strings "true" / "false" */
 	FT_HOURS,					/* array of integers 0-23 */
@@ -46,53 +50,76 @@ typedef enum FieldGroup
 	GROUP_SCHEDULE				/* scheduledAt / delayedInMinutes / scheduledDate */
 } FieldGroup;
 
-/* The API fields that options may carry, with their JSON types. */
-typedef struct OptionField
+typedef struct ApiField
 {
 	const char *name;
 	FieldType	type;
 	FieldGroup	group;
-	int64		min;			/* for FT_INTEGER */
-} OptionField;
+	int			max_chars;		/* FT_TEXT: the API's limit, 0 = none */
+	int64		min;			/* FT_INTEGER: smallest value */
+	int			places;			/* FieldPlace bits */
+	const char *argument;		/* the typed argument carrying it, if any */
+} ApiField;
 
-static const OptionField option_fields[] = {
-	{"timeWindow", FT_HOURS, GROUP_NONE, 0},
-	{"expiresInMinutes", FT_INTEGER, GROUP_EXPIRES, 1},
-	{"expiresDate", FT_LOCAL_DATETIME, GROUP_EXPIRES, 0},
-	{"delayedInMinutes", FT_INTEGER, GROUP_SCHEDULE, 0},
-	{"scheduledDate", FT_LOCAL_DATETIME, GROUP_SCHEDULE, 0},
-	{"timeZone", FT_STRING, GROUP_NONE, 0},
-	{"flowId", FT_STRING, GROUP_NONE, 0},
-	{"params", FT_PLACEHOLDERS, GROUP_NONE, 0},
-	{"templateId", FT_INTEGER, GROUP_NONE, 0},
-	{"templateName", FT_STRING, GROUP_NONE, 0},
+#define ALL_PLACES (IN_OPTIONS | IN_MESSAGE | IN_DEFAULTS | IN_ROOT)
+
+static const ApiField api_fields[] = {
+	{"destination", FT_DESTINATION, GROUP_NONE, 0, 0, IN_MESSAGE, "destination"},
+	{"messageText", FT_TEXT, GROUP_NONE, MAX_MESSAGE_TEXT, 0, IN_MESSAGE | IN_DEFAULTS, "message_text"},
+	{"correlationId", FT_TEXT, GROUP_NONE, MAX_CORRELATION_ID, 0, IN_MESSAGE, "correlation_id"},
+	{"extraInfo", FT_TEXT, GROUP_NONE, MAX_EXTRA_INFO, 0, IN_MESSAGE | IN_DEFAULTS, "extra_info"},
+	{"flashSMS", FT_BOOLEAN, GROUP_NONE, 0, 0, IN_MESSAGE | IN_DEFAULTS, "flash"},
+	{"scheduledAt", FT_INTEGER, GROUP_SCHEDULE, 0, 0, IN_MESSAGE | IN_DEFAULTS | IN_ROOT, "scheduled_at"},
+	{"expiresAt", FT_INTEGER, GROUP_EXPIRES, 0, 0, IN_MESSAGE | IN_DEFAULTS | IN_ROOT, "expires_at"},
+	{"campaignAlias", FT_TEXT, GROUP_NONE, 0, 0, IN_ROOT, "campaign_alias"},
+	{"subAccount", FT_TEXT, GROUP_NONE, 0, 0, IN_MESSAGE | IN_DEFAULTS | IN_ROOT, "sub_account"},
+	{"timeWindow", FT_HOURS, GROUP_NONE, 0, 0, IN_OPTIONS | IN_ROOT, NULL},
+	{"expiresInMinutes", FT_INTEGER, GROUP_EXPIRES, 0, 1, ALL_PLACES, NULL},
+	{"expiresDate", FT_LOCAL_DATETIME, GROUP_EXPIRES, 0, 0, ALL_PLACES, NULL},
+	{"delayedInMinutes", FT_INTEGER, GROUP_SCHEDULE, 0, 0, ALL_PLACES, NULL},
+	{"scheduledDate", FT_LOCAL_DATETIME, GROUP_SCHEDULE, 0, 0, ALL_PLACES, NULL},
+	{"timeZone", FT_TEXT, GROUP_NONE, 0, 0, IN_OPTIONS | IN_ROOT, NULL},
+	{"flowId", FT_TEXT, GROUP_NONE, 0, 0, IN_OPTIONS | IN_ROOT, NULL},
+	{"params", FT_PLACEHOLDERS, GROUP_NONE, 0, 0, IN_OPTIONS | IN_MESSAGE | IN_DEFAULTS, NULL},
+	{"templateId", FT_INTEGER, GROUP_NONE, 0, 0, IN_OPTIONS | IN_ROOT, NULL},
+	{"templateName", FT_TEXT, GROUP_NONE, 0, 0, IN_OPTIONS | IN_ROOT, NULL},
 };
 
-/* API fields that have a typed argument of their own. */
-static const struct
-{
-	const char *field;
-	const char *argument;
-}			typed_fields[] = {
-	{"destination", "destination"},
-	{"messageText", "message_text"},
-	{"correlationId", "correlation_id"},
-	{"extraInfo", "extra_info"},
-	{"flashSMS", "flash"},
-	{"scheduledAt", "scheduled_at"},
-	{"expiresAt", "expires_at"},
-	{"campaignAlias", "campaign_alias"},
-	{"subAccount", "sub_account"},
-};
+/* A set of api_fields, as bits by index. */
+typedef uint32 FieldSet;
 
-/* Facts gathered from options that the message-level rules need. */
-typedef struct OptionFacts
+#define FIELD_BIT(name) ((FieldSet) 1 << field_index(name))
+
+static int
+field_index(const char *name)
 {
-	int			expires_count;
-	int			schedule_count;
-	bool		supplies_text;	/* flowId, templateId or templateName */
-	bool		has_params;
-} OptionFacts;
+	for (size_t i = 0; i < lengthof(api_fields); i++)
+		if (strcmp(api_fields[i].name, name) == 0)
+			return (int) i;
+	elog(ERROR, "unknown API field \"%s\"", name);
+	pg_unreachable();
+}
+
+static const ApiField *
+find_field(const char *name, int len)
+{
+	for (size_t i = 0; i < lengthof(api_fields); i++)
+		if ((int) strlen(api_fields[i].name) == len &&
+			strncmp(api_fields[i].name, name, len) == 0)
+			return &api_fields[i];
+	return NULL;
+}
+
+static FieldSet
+group_members(FieldGroup group)
+{
+	FieldSet	set = 0;
+
+	for (size_t i = 0; i < lengthof(api_fields); i++)
+		if (api_fields[i].group == group)
+			set |= (FieldSet) 1 << i;
+	return set;
+}
 
 static char *
 to_utf8(const char *s)
@@ -100,10 +127,6 @@ to_utf8(const char *s)
 	return (char *) pg_server_to_any(s, strlen(s), PG_UTF8);
 }
 
-/*
- * Normalize a destination: an optional leading '+' is stripped; what is
- * left must be 10-15 ASCII digits (country code included).
- */
 char *
 validate_destination(const char *value, const char *argname)
 {
@@ -151,29 +174,29 @@ epoch_ms(TimestampTz ts, const char *argname)
 }
 
 static void
-wrong_type(const char *key, const char *expected)
+wrong_type(const char *where, const char *key, const char *expected)
 {
 	ereport(ERROR,
 			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-			 errmsg("options key \"%s\" must be %s", key, expected)));
+			 errmsg("%s key \"%s\" must be %s", where, key, expected)));
 }
 
 /* An integral JSON number within int64, or an error naming the key. */
 static int64
-json_integer(const JsonbValue *v, const char *key)
+json_integer(const JsonbValue *v, const char *where, const char *key)
 {
-	char	   *text;
+	char	   *digits;
 	char	   *end;
 	long long	result;
 
 	if (v->type != jbvNumeric)
-		wrong_type(key, "an integer");
-	text = DatumGetCString(DirectFunctionCall1(numeric_out,
-											   NumericGetDatum(v->val.numeric)));
+		wrong_type(where, key, "an integer");
+	digits = DatumGetCString(DirectFunctionCall1(numeric_out,
+												 NumericGetDatum(v->val.numeric)));
 	errno = 0;
-	result = strtoll(text, &end, 10);
-	if (errno != 0 || *end != '\0' || end == text)
-		wrong_type(key, "an integer");
+	result = strtoll(digits, &end, 10);
+	if (errno != 0 || *end != '\0' || end == digits)
+		wrong_type(where, key, "an integer");
 	return (int64) result;
 }
 
@@ -207,7 +230,7 @@ is_local_datetime(const char *s, int len)
 }
 
 static void
-check_hours(JsonbValue *v, const char *key)
+check_hours(JsonbValue *v, const char *where, const char *key)
 {
 	JsonbIterator *it;
 	JsonbValue	elem;
@@ -215,7 +238,7 @@ check_hours(JsonbValue *v, const char *key)
 	int			count = 0;
 
 	if (v->type != jbvBinary || !JsonContainerIsArray(v->val.binary.data))
-		wrong_type(key, "an array of hours (integers 0 to 23)");
+		wrong_type(where, key, "an array of hours (integers 0 to 23)");
 	it = JsonbIteratorInit(v->val.binary.data);
 	while ((tok = JsonbIteratorNext(&it, &elem, true)) != WJB_DONE)
 	{
@@ -223,181 +246,222 @@ check_hours(JsonbValue *v, const char *key)
 
 		if (tok != WJB_ELEM)
 			continue;
-		if (elem.type != jbvNumeric)
-			wrong_type(key, "an array of hours (integers 0 to 23)");
-		hour = json_integer(&elem, key);
+		hour = json_integer(&elem, where, key);
 		if (hour < 0 || hour > 23)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("options key \"%s\" has hour " INT64_FORMAT ", outside 0 to 23", key, hour)));
+					 errmsg("%s key \"%s\" has hour " INT64_FORMAT ", outside 0 to 23",
+							where, key, hour)));
 		count++;
 	}
 	if (count == 0)
-		wrong_type(key, "a non-empty array of hours (integers 0 to 23)");
+		wrong_type(where, key, "a non-empty array of hours (integers 0 to 23)");
 }
 
 static void
-check_placeholders(JsonbValue *v, const char *key)
+check_placeholders(JsonbValue *v, const char *where, const char *key)
 {
 	JsonbIterator *it;
 	JsonbValue	elem;
 	JsonbIteratorToken tok;
 
 	if (v->type != jbvBinary || !JsonContainerIsObject(v->val.binary.data))
-		wrong_type(key, "an object of placeholder values");
+		wrong_type(where, key, "an object of placeholder values");
 	it = JsonbIteratorInit(v->val.binary.data);
 	while ((tok = JsonbIteratorNext(&it, &elem, true)) != WJB_DONE)
 	{
 		if (tok == WJB_VALUE && (elem.type == jbvBinary || elem.type == jbvNull))
-			wrong_type(key, "an object whose values are strings, numbers or booleans");
+			wrong_type(where, key, "an object whose values are strings, numbers or booleans");
 	}
 }
 
 static void
-check_option_value(const OptionField *f, JsonbValue *v, const char *key)
+check_value(const ApiField *f, JsonbValue *v, const char *where)
 {
+	const char *key = f->name;
+
 	switch (f->type)
 	{
-		case FT_STRING:
+		case FT_DESTINATION:
 			if (v->type != jbvString)
-				wrong_type(key, "a string");
+				wrong_type(where, key, "a string");
+			(void) validate_destination(pnstrdup(v->val.string.val, v->val.string.len),
+										psprintf("%s destination", where));
+			break;
+		case FT_TEXT:
+			if (v->type != jbvString)
+				wrong_type(where, key, "a string");
+			if (f->max_chars > 0)
+			{
+				int			nchars = pg_mbstrlen_with_len(v->val.string.val, v->val.string.len);
+
+				if (nchars > f->max_chars)
+					ereport(ERROR,
+							(errcode(ERRCODE_STRING_DATA_RIGHT_TRUNCATION),
+							 errmsg("%s key \"%s\" is too long (%d characters)", where, key, nchars),
+							 errdetail("The API accepts at most %d characters.", f->max_chars)));
+			}
 			break;
 		case FT_INTEGER:
-			if (json_integer(v, key) < f->min)
+			if (json_integer(v, where, key) < f->min)
 				ereport(ERROR,
 						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						 errmsg("options key \"%s\" must be at least " INT64_FORMAT, key, f->min)));
+						 errmsg("%s key \"%s\" must be at least " INT64_FORMAT, where, key, f->min)));
 			break;
 		case FT_BOOLEAN:
 			if (!(v->type == jbvBool ||
 				  (v->type == jbvString &&
 				   ((v->val.string.len == 4 && strncmp(v->val.string.val, "true", 4) == 0) ||
 					(v->val.string.len == 5 && strncmp(v->val.string.val, "false", 5) == 0)))))
-				wrong_type(key, "a boolean");
+				wrong_type(where, key, "a boolean");
 			break;
 		case FT_HOURS:
-			check_hours(v, key);
+			check_hours(v, where, key);
 			break;
 		case FT_PLACEHOLDERS:
-			check_placeholders(v, key);
+			check_placeholders(v, where, key);
 			break;
 		case FT_LOCAL_DATETIME:
 			if (v->type != jbvString || !is_local_datetime(v->val.string.val, v->val.string.len))
-				wrong_type(key, "a string formatted yyyy-MM-ddTHH:mm:ss");
+				wrong_type(where, key, "a string formatted yyyy-MM-ddTHH:mm:ss");
 			break;
 	}
 }
 
-/* Validate the options object; JSON nulls count as absent. */
-static void
-check_options(Jsonb *options, OptionFacts *facts)
+static const char *
+place_advice(int places)
+{
+	if (places & IN_ROOT)
+		return "It belongs at the root of the request: pass it in options.";
+	if (places & IN_DEFAULTS)
+		return "It belongs in each message, or in defaults.";
+	if (places & IN_MESSAGE)
+		return "It belongs in each message.";
+	return NULL;
+}
+
+/*
+ * Validate a JSON object whose keys are API fields allowed at `place`;
+ * returns the set of fields present (JSON nulls count as absent).
+ */
+static FieldSet
+check_object(JsonbContainer *obj, FieldPlace place, const char *where)
 {
 	JsonbIterator *it;
 	JsonbValue	v;
 	JsonbIteratorToken tok;
+	const ApiField *field = NULL;
 	char	   *key = NULL;
+	FieldSet	present = 0;
 
-	memset(facts, 0, sizeof(*facts));
-	if (!JB_ROOT_IS_OBJECT(options))
+	if (!JsonContainerIsObject(obj))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("options must be a JSON object")));
+				 errmsg("%s must be a JSON object", where)));
 
-	it = JsonbIteratorInit(&options->root);
+	it = JsonbIteratorInit(obj);
 	while ((tok = JsonbIteratorNext(&it, &v, true)) != WJB_DONE)
 	{
-		const OptionField *field = NULL;
-
 		if (tok == WJB_KEY)
 		{
 			key = pnstrdup(v.val.string.val, v.val.string.len);
-			continue;
-		}
-		if (tok != WJB_VALUE)
-			continue;
-
-		for (size_t i = 0; i < lengthof(typed_fields); i++)
-		{
-			if (strcmp(key, typed_fields[i].field) == 0)
+			field = find_field(v.val.string.val, v.val.string.len);
+			if (field == NULL)
 				ereport(ERROR,
 						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						 errmsg("options key \"%s\" duplicates the argument %s", key, typed_fields[i].argument),
-						 errhint("Pass it as the %s argument.", typed_fields[i].argument)));
-		}
-		for (size_t i = 0; i < lengthof(option_fields); i++)
-		{
-			if (strcmp(key, option_fields[i].name) == 0)
-				field = &option_fields[i];
-		}
-		if (field == NULL)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("unknown options key \"%s\"", key),
-					 errhint("Valid keys are timeWindow, expiresInMinutes, expiresDate, delayedInMinutes, scheduledDate, timeZone, flowId, params, templateId and templateName.")));
-		if (v.type == jbvNull)
+						 errmsg("unknown %s key \"%s\"", where, key),
+						 place == IN_OPTIONS ?
+						 errhint("Valid keys are timeWindow, expiresInMinutes, expiresDate, delayedInMinutes, scheduledDate, timeZone, flowId, params, templateId and templateName.") : 0));
+			if (!(field->places & place))
+			{
+				if (place == IN_OPTIONS && field->argument != NULL)
+					ereport(ERROR,
+							(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+							 errmsg("%s key \"%s\" duplicates the argument %s", where, key, field->argument),
+							 errhint("Pass it as the %s argument.", field->argument)));
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("%s key \"%s\" is not allowed there", where, key),
+						 place_advice(field->places) ? errhint("%s", place_advice(field->places)) : 0));
+			}
 			continue;
-		check_option_value(field, &v, key);
-		if (field->group == GROUP_EXPIRES)
-			facts->expires_count++;
-		else if (field->group == GROUP_SCHEDULE)
-			facts->schedule_count++;
-		if (strcmp(key, "flowId") == 0 || strcmp(key, "templateId") == 0 ||
-			strcmp(key, "templateName") == 0)
-			facts->supplies_text = true;
-		if (strcmp(key, "params") == 0)
-			facts->has_params = true;
+		}
+		if (tok != WJB_VALUE || v.type == jbvNull)
+			continue;
+		check_value(field, &v, where);
+		present |= (FieldSet) 1 << (field - api_fields);
 	}
+	return present;
 }
 
-void
-message_from_args(FunctionCallInfo fcinfo, SmsMessage *msg)
+/*
+ * The rules that look at a whole message (its own fields, defaultValues'
+ * and the root's together): one member per exclusive family, a text or a
+ * template, params only with a flow or template.
+ */
+static void
+check_message_rules(FieldSet present, const char *where, bool typed_arguments)
 {
-	OptionFacts facts;
-	char	   *body;
+	FieldSet	supplies_text = FIELD_BIT("flowId") | FIELD_BIT("templateId") | FIELD_BIT("templateName");
+
+	if (pg_popcount32(present & group_members(GROUP_EXPIRES)) > 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s%s, expiresInMinutes and expiresDate are mutually exclusive",
+						where, typed_arguments ? "expires_at" : "expiresAt"),
+				 errhint("Give at most one of them.")));
+	if (pg_popcount32(present & group_members(GROUP_SCHEDULE)) > 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s%s, delayedInMinutes and scheduledDate are mutually exclusive",
+						where, typed_arguments ? "scheduled_at" : "scheduledAt"),
+				 errhint("Give at most one of them.")));
+	if (!(present & (FIELD_BIT("messageText") | supplies_text)))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg(typed_arguments ? "%smessage_text must not be null" : "%smessageText is missing", where),
+				 errhint("Give a text, or flowId, templateId or templateName.")));
+	if ((present & FIELD_BIT("params")) && !(present & supplies_text))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%sparams requires flowId, templateId or templateName", where)));
+}
+
+/*
+ * The arguments shared by sms_send, sms_queue and sms_send_bulk (same
+ * positions): message_text (1), extra_info (3), flash (4), scheduled_at
+ * (5), expires_at (6), campaign_alias (7), sub_account (8), options (9).
+ */
+static FieldSet
+read_common_args(FunctionCallInfo fcinfo, SmsMessage *msg)
+{
+	FieldSet	present = 0;
 
 	memset(msg, 0, sizeof(*msg));
-	memset(&facts, 0, sizeof(facts));
 	msg->flash = -1;
 
 	if (!PG_ARGISNULL(9))
 	{
 		Jsonb	   *options = PG_GETARG_JSONB_P(9);
 
-		check_options(options, &facts);
+		if (!JB_ROOT_IS_OBJECT(options))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("options must be a JSON object")));
+		present |= check_object(&options->root, IN_OPTIONS, "options");
 		msg->options_json = to_utf8(JsonbToCString(NULL, &options->root, VARSIZE(options)));
 	}
-
-	if (PG_ARGISNULL(0))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("destination must not be null")));
-	msg->destination = validate_destination(text_to_cstring(PG_GETARG_TEXT_PP(0)), "destination");
-
-	if (PG_ARGISNULL(1))
+	if (!PG_ARGISNULL(1))
 	{
-		if (!facts.supplies_text)
-			ereport(ERROR,
-					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-					 errmsg("message_text must not be null"),
-					 errhint("Pass a text, or flowId, templateId or templateName in options.")));
-	}
-	else
-	{
-		body = text_to_cstring(PG_GETARG_TEXT_PP(1));
-		if (body[0] == '\0' && !facts.supplies_text)
+		char	   *body = text_to_cstring(PG_GETARG_TEXT_PP(1));
+
+		if (body[0] == '\0')
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("message_text must not be empty")));
 		msg->message_text = checked_text(body, "message_text", MAX_MESSAGE_TEXT);
+		present |= FIELD_BIT("messageText");
 	}
-	if (facts.has_params && !facts.supplies_text)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("options key \"params\" requires flowId, templateId or templateName")));
-
-	if (!PG_ARGISNULL(2))
-		msg->correlation_id = checked_text(text_to_cstring(PG_GETARG_TEXT_PP(2)),
-										   "correlation_id", MAX_CORRELATION_ID);
 	if (!PG_ARGISNULL(3))
 		msg->extra_info = checked_text(text_to_cstring(PG_GETARG_TEXT_PP(3)),
 									   "extra_info", MAX_EXTRA_INFO);
@@ -407,13 +471,13 @@ message_from_args(FunctionCallInfo fcinfo, SmsMessage *msg)
 	{
 		msg->has_scheduled_at = true;
 		msg->scheduled_at_ms = epoch_ms(PG_GETARG_TIMESTAMPTZ(5), "scheduled_at");
-		facts.schedule_count++;
+		present |= FIELD_BIT("scheduledAt");
 	}
 	if (!PG_ARGISNULL(6))
 	{
 		msg->has_expires_at = true;
 		msg->expires_at_ms = epoch_ms(PG_GETARG_TIMESTAMPTZ(6), "expires_at");
-		facts.expires_count++;
+		present |= FIELD_BIT("expiresAt");
 	}
 	if (!PG_ARGISNULL(7))
 		msg->campaign_alias = checked_text(text_to_cstring(PG_GETARG_TEXT_PP(7)),
@@ -421,15 +485,116 @@ message_from_args(FunctionCallInfo fcinfo, SmsMessage *msg)
 	if (!PG_ARGISNULL(8))
 		msg->sub_account = checked_text(text_to_cstring(PG_GETARG_TEXT_PP(8)),
 										"sub_account", 0);
+	return present;
+}
 
-	if (facts.expires_count > 1)
+void
+message_from_args(FunctionCallInfo fcinfo, SmsMessage *msg)
+{
+	FieldSet	present = read_common_args(fcinfo, msg);
+
+	if (PG_ARGISNULL(0))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("destination must not be null")));
+	msg->destination = validate_destination(text_to_cstring(PG_GETARG_TEXT_PP(0)), "destination");
+	if (!PG_ARGISNULL(2))
+		msg->correlation_id = checked_text(text_to_cstring(PG_GETARG_TEXT_PP(2)),
+										   "correlation_id", MAX_CORRELATION_ID);
+	check_message_rules(present, "", true);
+}
+
+void
+bulk_common_from_args(FunctionCallInfo fcinfo, SmsMessage *msg)
+{
+	check_message_rules(read_common_args(fcinfo, msg), "", true);
+}
+
+void
+validate_bulk_arrays(const BulkArrays *a)
+{
+	if (a->ndims > 1)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("expires_at, expiresInMinutes and expiresDate are mutually exclusive"),
-				 errhint("Give at most one of them.")));
-	if (facts.schedule_count > 1)
+				 errmsg("destinations must be a one-dimensional array")));
+	if (a->correlation_ids != NULL && (a->correlation_ndims > 1 || a->ncorrelation_ids != a->n))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("scheduled_at, delayedInMinutes and scheduledDate are mutually exclusive"),
-				 errhint("Give at most one of them.")));
+				 errmsg("correlation_ids has %d elements but destinations has %d",
+						a->ncorrelation_ids, a->n),
+				 errhint("Pass NULL, or one correlation id per destination.")));
+
+	for (int i = 0; i < a->n; i++)
+	{
+		if (a->destination_nulls[i])
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("destinations[%d] must not be null", i + 1)));
+		pfree(validate_destination(TextDatumGetCString(a->destinations[i]),
+								   psprintf("destination at destinations[%d]", i + 1)));
+		if (a->correlation_ids != NULL && !a->correlation_nulls[i])
+			pfree(checked_text(TextDatumGetCString(a->correlation_ids[i]),
+							   psprintf("correlation_ids[%d]", i + 1), MAX_CORRELATION_ID));
+	}
+}
+
+int
+validate_bulk_json(Jsonb *messages, Jsonb *defaults, Jsonb *options)
+{
+	FieldSet	shared = 0;
+	JsonbIterator *it;
+	JsonbValue	v;
+	JsonbIteratorToken tok;
+	int			n = 0;
+
+	if (!JB_ROOT_IS_ARRAY(messages) || JB_ROOT_IS_SCALAR(messages))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("messages must be a JSON array of message objects")));
+	if (defaults != NULL)
+		shared |= check_object(&defaults->root, IN_DEFAULTS, "defaults");
+	if (options != NULL)
+		shared |= check_object(&options->root, IN_ROOT, "options");
+
+	it = JsonbIteratorInit(&messages->root);
+	while ((tok = JsonbIteratorNext(&it, &v, true)) != WJB_DONE)
+	{
+		char	   *where;
+		FieldSet	own;
+
+		if (tok != WJB_ELEM)
+			continue;
+		n++;
+		where = psprintf("messages[%d]", n);
+		if (v.type == jbvNull)
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("%s must not be null", where)));
+		if (v.type != jbvBinary)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("%s must be a JSON object", where)));
+		own = check_object(v.val.binary.data, IN_MESSAGE, where);
+		if (!(own & FIELD_BIT("destination")))
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("%s has no destination", where)));
+		check_message_rules(own | shared, psprintf("%s: ", where), false);
+		pfree(where);
+	}
+	return n;
+}
+
+bool
+field_at_bulk_root(const char *name)
+{
+	static const char *const root_fields[] = {
+		"campaignAlias", "timeWindow", "timeZone", "scheduledDate",
+		"flowId", "templateId", "templateName"
+	};
+
+	for (size_t i = 0; i < lengthof(root_fields); i++)
+		if (strcmp(root_fields[i], name) == 0)
+			return true;
+	return false;
 }

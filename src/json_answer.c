@@ -1,0 +1,571 @@
+/*
+ * json_answer.c
+ *		The codec's decoding half: the API's answers, parsed defensively.
+ *		Everything the API returns is untrusted: wrong types, missing
+ *		fields, HTML or a truncated body give a description of the problem,
+ *		never a crash; an item without a usable id is skipped and counted.
+ */
+#include "postgres.h"
+
+#include <errno.h>
+
+#include "codec.h"
+#include "json_internal.h"
+
+/* Longest errorMessage we repeat in DETAIL. */
+#define ERROR_MESSAGE_MAX 500
+
+/*
+ * A string member as palloc'd text, NULL when absent or null, or set
+ * *problem when it is of another type or holds a NUL byte.
+ */
+static char *
+get_string(struct json_object *obj, const char *key, const char **problem)
+{
+	struct json_object *v;
+	const char *s;
+	int			n;
+
+	if (!json_object_object_get_ex(obj, key, &v) || v == NULL)
+		return NULL;
+	if (!json_object_is_type(v, json_type_string))
+	{
+		*problem = psprintf("\"%s\" is not a string", key);
+		return NULL;
+	}
+	s = json_object_get_string(v);
+	n = json_object_get_string_len(v);
+	if (memchr(s, '\0', n) != NULL)
+	{
+		*problem = psprintf("\"%s\" contains a NUL character", key);
+		return NULL;
+	}
+	return pnstrdup(s, n);
+}
+
+/* Describe what arrived instead of JSON, briefly. */
+static const char *
+not_json(const char *body, size_t len)
+{
+	if (len == 0)
+		return "The answer is empty.";
+	return "The answer is not valid JSON.";
+}
+
+const char *
+codec_send_answer(const char *body, size_t len, char **id, char **correlation_id)
+{
+	struct json_object *volatile root = json_parse_text(body, len);
+	const char *volatile problem = NULL;
+
+	*id = NULL;
+	*correlation_id = NULL;
+	if (root == NULL)
+		return not_json(body, len);
+	PG_TRY();
+	{
+		struct json_object *item = root;
+
+		/* current docs answer [{"id": ...}], older ones the bare object */
+		if (json_object_is_type(root, json_type_array))
+		{
+			if (json_object_array_length(root) != 1)
+				problem = psprintf("Expected an array of one object, got %zu elements.",
+								   json_object_array_length(root));
+			else
+				item = json_object_array_get_idx(root, 0);
+		}
+		if (problem == NULL && !json_object_is_type(item, json_type_object))
+			problem = "Expected a JSON object with the message id.";
+		if (problem == NULL)
+		{
+			const char *p = NULL;
+
+			*id = get_string(item, "id", &p);
+			if (p == NULL)
+				*correlation_id = get_string(item, "correlationId", &p);
+			if (p != NULL)
+				problem = p;
+			else if (*id == NULL)
+				problem = "The answer has no message id.";
+		}
+	}
+	PG_CATCH();
+	{
+		json_object_put(root);
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
+	json_object_put(root);
+	return problem;
+}
+
+bool
+codec_uuid(const char *s, pg_uuid_t *uuid)
+{
+	int			nibbles = 0;
+
+	if (s == NULL || strlen(s) != 36)
+		return false;
+	for (int i = 0; i < 36; i++)
+	{
+		char		c = s[i];
+		int			v;
+
+		if (i == 8 || i == 13 || i == 18 || i == 23)
+		{
+			if (c != '-')
+				return false;
+			continue;
+		}
+		if (c >= '0' && c <= '9')
+			v = c - '0';
+		else if (c >= 'a' && c <= 'f')
+			v = c - 'a' + 10;
+		else if (c >= 'A' && c <= 'F')
+			v = c - 'A' + 10;
+		else
+			return false;
+		if (nibbles % 2 == 0)
+			uuid->data[nibbles / 2] = (unsigned char) (v << 4);
+		else
+			uuid->data[nibbles / 2] |= (unsigned char) v;
+		nibbles++;
+	}
+	return true;
+}
+
+/* Keep printable characters only, truncated: the text is untrusted. */
+static char *
+printable(const char *s, size_t n)
+{
+	char	   *out = palloc(Min(n, ERROR_MESSAGE_MAX) + 4);
+	size_t		i;
+	size_t		j = 0;
+
+	for (i = 0; i < n && j < ERROR_MESSAGE_MAX; i++)
+	{
+		unsigned char c = (unsigned char) s[i];
+
+		out[j++] = (c < 0x20 || c == 0x7f) ? ' ' : (char) c;
+	}
+	if (i < n)
+	{
+		/* do not cut a UTF-8 sequence in half */
+		while (j > 0 && ((unsigned char) out[j - 1] & 0xC0) == 0x80)
+			j--;
+		if (j > 0 && ((unsigned char) out[j - 1] & 0x80))
+			j--;
+		memcpy(out + j, "...", 3);
+		j += 3;
+	}
+	out[j] = '\0';
+	return out;
+}
+
+char *
+codec_error_message(const char *body, size_t len)
+{
+	struct json_object *volatile root;
+	char	   *volatile result = NULL;
+
+	if (body == NULL || len == 0)
+		return NULL;
+	root = json_parse_text(body, len);
+	if (root == NULL)
+		return NULL;
+	PG_TRY();
+	{
+		struct json_object *v;
+
+		if (json_object_is_type(root, json_type_object) &&
+			json_object_object_get_ex(root, "errorMessage", &v) &&
+			json_object_is_type(v, json_type_string))
+			result = printable(json_object_get_string(v), json_object_get_string_len(v));
+	}
+	PG_CATCH();
+	{
+		json_object_put(root);
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
+	json_object_put(root);
+	return result;
+}
+
+/*
+ * Lenient readers for list items: a field of an unexpected type counts as
+ * absent, so one odd field never costs the whole item.
+ */
+
+/* Text of a string (or of a number, rendered) member; NULL if absent. */
+static char *
+lenient_text(struct json_object *obj, const char *key)
+{
+	struct json_object *v;
+	const char *s;
+	int			n;
+
+	if (!json_object_object_get_ex(obj, key, &v) || v == NULL)
+		return NULL;
+	if (json_object_is_type(v, json_type_string))
+	{
+		s = json_object_get_string(v);
+		n = json_object_get_string_len(v);
+		if (memchr(s, '\0', n) != NULL)
+			return NULL;
+		return pnstrdup(s, n);
+	}
+	if (json_object_is_type(v, json_type_int))
+		return psprintf("%lld", (long long) json_object_get_int64(v));
+	return NULL;
+}
+
+/* An integer member, given as a JSON integer or a string of digits. */
+static bool
+lenient_int64(struct json_object *obj, const char *key, int64 *out)
+{
+	struct json_object *v;
+
+	if (!json_object_object_get_ex(obj, key, &v) || v == NULL)
+		return false;
+	if (json_object_is_type(v, json_type_int))
+	{
+		errno = 0;
+		*out = json_object_get_int64(v);
+		return errno == 0;
+	}
+	if (json_object_is_type(v, json_type_string))
+	{
+		const char *s = json_object_get_string(v);
+		char	   *end;
+		long long	val;
+
+		errno = 0;
+		val = strtoll(s, &end, 10);
+		if (errno != 0 || end == s || *end != '\0')
+			return false;
+		*out = (int64) val;
+		return true;
+	}
+	return false;
+}
+
+static bool
+lenient_int32(struct json_object *obj, const char *key, int32 *out)
+{
+	int64		v;
+
+	if (!lenient_int64(obj, key, &v) || v < PG_INT32_MIN || v > PG_INT32_MAX)
+		return false;
+	*out = (int32) v;
+	return true;
+}
+
+/* Epoch milliseconds we accept: 1970 to 9999. */
+#define MAX_EPOCH_MS INT64CONST(253402300799999)
+
+static int64
+days_from_civil(int64 y, int m, int d)
+{
+	int64		era;
+	int64		yoe;
+	int64		doy;
+	int64		doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = y - era * 400;
+	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
+static bool
+digits(const char *s, int n, int *out)
+{
+	int			v = 0;
+
+	for (int i = 0; i < n; i++)
+	{
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+		v = v * 10 + (s[i] - '0');
+	}
+	*out = v;
+	return true;
+}
+
+/*
+ * ISO 8601 as the API writes it: yyyy-MM-ddTHH:mm:ss, optional fraction,
+ * then Z, +hh:mm, +hhmm or nothing (UTC).
+ */
+static bool
+iso_to_epoch_ms(const char *s, int64 *out)
+{
+	int			year,
+				month,
+				day,
+				hour,
+				minute,
+				second,
+				millis = 0;
+	int			offset_min = 0;
+	const char *p;
+	int64		ms;
+
+	if (strlen(s) < 19 || s[4] != '-' || s[7] != '-' || (s[10] != 'T' && s[10] != ' ') ||
+		s[13] != ':' || s[16] != ':' ||
+		!digits(s, 4, &year) || !digits(s + 5, 2, &month) || !digits(s + 8, 2, &day) ||
+		!digits(s + 11, 2, &hour) || !digits(s + 14, 2, &minute) || !digits(s + 17, 2, &second))
+		return false;
+	if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60)
+		return false;
+	p = s + 19;
+	if (*p == '.')
+	{
+		int			scale = 100;
+
+		for (p++; *p >= '0' && *p <= '9'; p++)
+		{
+			millis += (*p - '0') * scale;
+			scale /= 10;
+		}
+	}
+	if (*p == 'Z')
+		p++;
+	else if (*p == '+' || *p == '-')
+	{
+		int			oh,
+					om = 0;
+		int			sign = (*p == '-') ? -1 : 1;
+
+		if (!digits(p + 1, 2, &oh))
+			return false;
+		p += 3;
+		if (*p == ':')
+			p++;
+		if (*p != '\0' && !digits(p, 2, &om))
+			return false;
+		if (*p != '\0')
+			p += 2;
+		offset_min = sign * (oh * 60 + om);
+	}
+	if (*p != '\0')
+		return false;
+	ms = ((days_from_civil(year, month, day) * 24 + hour) * 60 + minute) * 60 + second;
+	ms = ms * 1000 + millis - (int64) offset_min * 60000;
+	if (ms < 0 || ms > MAX_EPOCH_MS)
+		return false;
+	*out = ms;
+	return true;
+}
+
+/* A time from an epoch-ms member, or else from an ISO member. */
+static bool
+lenient_time(struct json_object *obj, const char *epoch_key, const char *iso_key, int64 *out)
+{
+	char	   *iso;
+
+	if (lenient_int64(obj, epoch_key, out))
+		return *out >= 0 && *out <= MAX_EPOCH_MS;
+	iso = lenient_text(obj, iso_key);
+	return iso != NULL && iso_to_epoch_ms(iso, out);
+}
+
+static bool
+lenient_uuid(struct json_object *obj, const char *key, pg_uuid_t *out)
+{
+	struct json_object *v;
+
+	return json_object_object_get_ex(obj, key, &v) &&
+		json_object_is_type(v, json_type_string) &&
+		codec_uuid(json_object_get_string(v), out);
+}
+
+static bool
+decode_status(struct json_object *item, ApiStatus *st)
+{
+	memset(st, 0, sizeof(*st));
+	if (!json_object_is_type(item, json_type_object) || !lenient_uuid(item, "id", &st->id))
+		return false;
+	st->correlation_id = lenient_text(item, "correlationId");
+	st->has_carrier_id = lenient_int32(item, "carrierId", &st->carrier_id);
+	st->carrier_name = lenient_text(item, "carrierName");
+	st->destination = lenient_text(item, "destination");
+	st->has_sent_status_code = lenient_int32(item, "sentStatusCode", &st->sent_status_code);
+	st->sent_status = lenient_text(item, "sentStatus");
+	/* real payloads say sentAt/sentDate, the docs' table sentStatusAt/sentStatusDate */
+	st->has_sent_at = lenient_time(item, "sentAt", "sentDate", &st->sent_at_ms) ||
+		lenient_time(item, "sentStatusAt", "sentStatusDate", &st->sent_at_ms);
+	st->has_delivered_status_code = lenient_int32(item, "deliveredStatusCode",
+												  &st->delivered_status_code);
+	st->delivered_status = lenient_text(item, "deliveredStatus");
+	st->has_delivered_at = lenient_time(item, "deliveredAt", "deliveredDate",
+										&st->delivered_at_ms);
+	st->has_campaign_id = lenient_int64(item, "campaignId", &st->campaign_id);
+	st->extra_info = lenient_text(item, "extraInfo");
+	return true;
+}
+
+static bool
+decode_mo(struct json_object *item, ApiMo *mo)
+{
+	struct json_object *mt;
+
+	memset(mo, 0, sizeof(*mo));
+	if (!json_object_is_type(item, json_type_object) || !lenient_uuid(item, "id", &mo->id))
+		return false;
+	mo->sub_account = lenient_text(item, "subAccount");
+	mo->campaign_alias = lenient_text(item, "campaignAlias");
+	mo->has_carrier_id = lenient_int32(item, "carrierId", &mo->carrier_id);
+	mo->carrier_name = lenient_text(item, "carrierName");
+	mo->source = lenient_text(item, "source");
+	mo->short_code = lenient_text(item, "shortCode");
+	mo->message_text = lenient_text(item, "messageText");
+	mo->has_received_at = lenient_time(item, "receivedAt", "receivedDate", &mo->received_at_ms);
+	if (json_object_object_get_ex(item, "mt", &mt) && json_object_is_type(mt, json_type_object))
+	{
+		mo->has_mt_id = lenient_uuid(mt, "id", &mo->mt_id);
+		mo->mt_correlation_id = lenient_text(mt, "correlationId");
+		mo->mt_username = lenient_text(mt, "username");
+		mo->mt_email = lenient_text(mt, "email");
+	}
+	return true;
+}
+
+/*
+ * The array under `key` of an envelope object: NULL with *problem set if
+ * the answer is not such an envelope; a JSON null counts as empty.
+ */
+static struct json_object *
+envelope_items(struct json_object *root, const char *key, const char **problem)
+{
+	struct json_object *items;
+
+	if (!json_object_is_type(root, json_type_object))
+	{
+		*problem = "Expected a JSON object.";
+		return NULL;
+	}
+	if (!json_object_object_get_ex(root, key, &items))
+	{
+		*problem = psprintf("The answer has no \"%s\" member.", key);
+		return NULL;
+	}
+	if (items != NULL && !json_object_is_type(items, json_type_array))
+	{
+		*problem = psprintf("\"%s\" is not an array.", key);
+		return NULL;
+	}
+	return items;
+}
+
+const char *
+codec_status_answer(const char *body, size_t len, StatusList *out)
+{
+	struct json_object *volatile root = json_parse_text(body, len);
+	const char *volatile problem = NULL;
+
+	memset(out, 0, sizeof(*out));
+	if (root == NULL)
+		return not_json(body, len);
+	PG_TRY();
+	{
+		struct json_object *items = envelope_items(root, "smsStatuses", (const char **) &problem);
+		size_t		n = items ? json_object_array_length(items) : 0;
+
+		out->items = palloc_extended(Max(n, 1) * sizeof(ApiStatus), MCXT_ALLOC_HUGE);
+		for (size_t i = 0; i < n; i++)
+		{
+			if (decode_status(json_object_array_get_idx(items, i), &out->items[out->n]))
+				out->n++;
+			else
+				out->skipped++;
+		}
+	}
+	PG_CATCH();
+	{
+		json_object_put(root);
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
+	json_object_put(root);
+	return problem;
+}
+
+const char *
+codec_mo_answer(const char *body, size_t len, MoList *out)
+{
+	struct json_object *volatile root = json_parse_text(body, len);
+	const char *volatile problem = NULL;
+
+	memset(out, 0, sizeof(*out));
+	if (root == NULL)
+		return not_json(body, len);
+	PG_TRY();
+	{
+		struct json_object *items = envelope_items(root, "messages", (const char **) &problem);
+		size_t		n = items ? json_object_array_length(items) : 0;
+
+		out->items = palloc_extended(Max(n, 1) * sizeof(ApiMo), MCXT_ALLOC_HUGE);
+		for (size_t i = 0; i < n; i++)
+		{
+			if (decode_mo(json_object_array_get_idx(items, i), &out->items[out->n]))
+				out->n++;
+			else
+				out->skipped++;
+		}
+	}
+	PG_CATCH();
+	{
+		json_object_put(root);
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
+	json_object_put(root);
+	return problem;
+}
+
+const char *
+codec_bulk_answer(const char *body, size_t len, int n, pg_uuid_t *batch_id,
+				  bool *has_batch_id, BulkAccepted *items)
+{
+	struct json_object *volatile root = json_parse_text(body, len);
+	const char *volatile problem = NULL;
+
+	*has_batch_id = false;
+	if (root == NULL)
+		return not_json(body, len);
+	PG_TRY();
+	{
+		struct json_object *messages = envelope_items(root, "messages", (const char **) &problem);
+
+		if (problem == NULL)
+		{
+			size_t		got = messages ? json_object_array_length(messages) : 0;
+
+			*has_batch_id = lenient_uuid(root, "id", batch_id);
+			if (got != (size_t) n)
+				problem = psprintf("The answer lists %zu message ids for %d messages sent.", got, n);
+			for (int i = 0; problem == NULL && i < n; i++)
+			{
+				struct json_object *item = json_object_array_get_idx(messages, i);
+
+				if (!json_object_is_type(item, json_type_object) ||
+					!lenient_uuid(item, "id", &items[i].id))
+					problem = psprintf("Message %d of the answer has no usable id.", i + 1);
+				else
+					items[i].correlation_id = lenient_text(item, "correlationId");
+			}
+		}
+	}
+	PG_CATCH();
+	{
+		json_object_put(root);
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
+	json_object_put(root);
+	return problem;
+}

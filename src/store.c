@@ -1,0 +1,475 @@
+/*
+ * store.c
+ *		Set-based writes into sms_api.message_status and sms_api.mo_message:
+ *		one statement per answer (arrays unnested), never one per row.
+ *
+ * The merge rule for statuses: a stage never goes back (a delivered status
+ * is never replaced by a sent-only one arriving late); within a stage the
+ * newer event wins; NULL never overwrites a known value. Rows that would
+ * not change are not touched, so updated_at and the NOTIFY count speak only
+ * of real changes.
+ *
+ * Every transaction that merged rows sends one NOTIFY sms_api_status (or
+ * sms_api_mo) at commit, its payload the number of rows merged.
+ */
+#include "postgres.h"
+
+#include "access/xact.h"
+#include "catalog/pg_type.h"
+#include "commands/async.h"
+#include "executor/spi.h"
+#include "lib/stringinfo.h"
+#include "mb/pg_wchar.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/timestamp.h"
+
+#include "store.h"
+
+/* Milliseconds from the Unix epoch to PostgreSQL's (2000-01-01). */
+#define PG_EPOCH_UNIX_MS INT64CONST(946684800000)
+
+static SPIPlanPtr sent_plan = NULL;
+static SPIPlanPtr status_plan = NULL;
+static SPIPlanPtr mo_plan = NULL;
+
+/* Rows merged in the current transaction, and per open subtransaction. */
+typedef struct MergeCounts
+{
+	uint64		statuses;
+	uint64		mos;
+} MergeCounts;
+
+static MergeCounts pending;
+static List *saved_counts = NIL;	/* one MergeCounts per open subtransaction */
+
+/* A column of an unnest() input: Datums and nulls for n rows. */
+typedef struct Column
+{
+	Oid			type;
+	Datum	   *values;
+	bool	   *nulls;
+} Column;
+
+static void
+column_init(Column *c, Oid type, int n)
+{
+	c->type = type;
+	c->values = palloc_extended(Max(n, 1) * sizeof(Datum), MCXT_ALLOC_HUGE);
+	c->nulls = palloc_extended(Max(n, 1) * sizeof(bool), MCXT_ALLOC_HUGE);
+}
+
+static void
+set_text(Column *c, int i, const char *s)
+{
+	c->nulls[i] = (s == NULL);
+	c->values[i] = s ? CStringGetTextDatum(pg_any_to_server(s, strlen(s), PG_UTF8)) : (Datum) 0;
+}
+
+static void
+set_int4(Column *c, int i, bool has, int32 v)
+{
+	c->nulls[i] = !has;
+	c->values[i] = Int32GetDatum(v);
+}
+
+static void
+set_int8(Column *c, int i, bool has, int64 v)
+{
+	c->nulls[i] = !has;
+	c->values[i] = Int64GetDatum(v);
+}
+
+static void
+set_time(Column *c, int i, bool has, int64 epoch_ms)
+{
+	c->nulls[i] = !has;
+	c->values[i] = TimestampTzGetDatum((epoch_ms - PG_EPOCH_UNIX_MS) * 1000);
+}
+
+static void
+set_uuid(Column *c, int i, bool has, const pg_uuid_t *u)
+{
+	c->nulls[i] = !has;
+	c->values[i] = has ? UUIDPGetDatum(u) : (Datum) 0;
+}
+
+/* The column as one array Datum, for an unnest() parameter. */
+static Datum
+column_array(Column *c, int n)
+{
+	int16		typlen;
+	bool		typbyval;
+	char		typalign;
+	int			dims[1] = {n};
+	int			lbs[1] = {1};
+
+	get_typlenbyvalalign(c->type, &typlen, &typbyval, &typalign);
+	return PointerGetDatum(construct_md_array(c->values, c->nulls, 1, dims, lbs,
+											  c->type, typlen, typbyval, typalign));
+}
+
+static Oid
+array_type(Oid elem)
+{
+	switch (elem)
+	{
+		case UUIDOID:
+			return UUIDARRAYOID;
+		case TEXTOID:
+			return TEXTARRAYOID;
+		case INT4OID:
+			return INT4ARRAYOID;
+		case INT8OID:
+			return INT8ARRAYOID;
+		case TIMESTAMPTZOID:
+			return TIMESTAMPTZARRAYOID;
+	}
+	elog(ERROR, "no array type for %u", elem);
+	pg_unreachable();
+}
+
+static SPIPlanPtr
+prepare(const char *sql, int ncols, const Column *cols)
+{
+	Oid		   *types = palloc(ncols * sizeof(Oid));
+	SPIPlanPtr	plan;
+
+	for (int i = 0; i < ncols; i++)
+		types[i] = array_type(cols[i].type);
+	plan = SPI_prepare(sql, ncols, types);
+	if (plan == NULL)
+		elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
+	if (SPI_keepplan(plan) != 0)
+		elog(ERROR, "SPI_keepplan failed");
+	return plan;
+}
+
+/* Run a prepared statement with the columns as array parameters. */
+static uint64
+execute(SPIPlanPtr plan, int ncols, Column *cols, int n)
+{
+	Datum	   *params = palloc(ncols * sizeof(Datum));
+	uint64		processed;
+	int			rc;
+
+	for (int i = 0; i < ncols; i++)
+		params[i] = column_array(&cols[i], n);
+	rc = SPI_execute_plan(plan, params, NULL, false, 0);
+	if (rc != SPI_OK_INSERT)
+		elog(ERROR, "merge failed: %s", SPI_result_code_string(rc));
+	processed = SPI_processed;
+	return processed;
+}
+
+/* "$1::uuid[], $2::text[], ..." for unnest() */
+static char *
+unnest_args(int ncols, const Column *cols)
+{
+	StringInfoData buf;
+
+	initStringInfo(&buf);
+	for (int i = 0; i < ncols; i++)
+		appendStringInfo(&buf, "%s$%d::%s", i ? ", " : "", i + 1,
+						 format_type_be(array_type(cols[i].type)));
+	return buf.data;
+}
+
+void
+store_sent(int n, const pg_uuid_t *ids, char *const *correlation_ids,
+		   char *const *destinations)
+{
+	Column		cols[3];
+
+	if (n == 0)
+		return;
+	column_init(&cols[0], UUIDOID, n);
+	column_init(&cols[1], TEXTOID, n);
+	column_init(&cols[2], TEXTOID, n);
+	for (int i = 0; i < n; i++)
+	{
+		set_uuid(&cols[0], i, true, &ids[i]);
+		set_text(&cols[1], i, correlation_ids ? correlation_ids[i] : NULL);
+		set_text(&cols[2], i, destinations[i]);
+	}
+	SPI_connect();
+	if (sent_plan == NULL)
+		sent_plan = prepare(psprintf("INSERT INTO sms_api.message_status (id, correlation_id, destination) "
+									 "SELECT * FROM unnest(%s) "
+									 "ON CONFLICT (id) DO NOTHING",
+									 unnest_args(3, cols)),
+							3, cols);
+	(void) execute(sent_plan, 3, cols, n);
+	SPI_finish();
+}
+
+/*
+ * The SET list and the change test of an upsert, built from one
+ * expression per column so that both stay the same.
+ */
+static char *
+upsert_sql(const char *table, const char *alias, const char *const *names,
+		   const char *const *exprs, int ncols, const char *insert_select,
+		   const char *stamp)
+{
+	StringInfoData sql;
+
+	initStringInfo(&sql);
+	appendStringInfo(&sql, "INSERT INTO %s AS %s (", table, alias);
+	for (int i = 0; i < ncols; i++)
+		appendStringInfo(&sql, "%s, ", names[i]);
+	appendStringInfo(&sql, "%s) %s ON CONFLICT (id) DO UPDATE SET ", stamp, insert_select);
+	for (int i = 1; i < ncols; i++)
+		appendStringInfo(&sql, "%s = %s, ", names[i], exprs[i]);
+	appendStringInfo(&sql, "%s = now() WHERE (", stamp);
+	for (int i = 1; i < ncols; i++)
+		appendStringInfo(&sql, "%s%s.%s", i > 1 ? ", " : "", alias, names[i]);
+	appendStringInfoString(&sql, ") IS DISTINCT FROM (");
+	for (int i = 1; i < ncols; i++)
+		appendStringInfo(&sql, "%s%s", i > 1 ? ", " : "", exprs[i]);
+	appendStringInfoString(&sql, ")");
+	return sql.data;
+}
+
+#define STATUS_COLS 13
+
+static const char *const status_names[STATUS_COLS] = {
+	"id", "correlation_id", "carrier_id", "carrier_name", "destination",
+	"sent_status_code", "sent_status", "sent_at",
+	"delivered_status_code", "delivered_status", "delivered_at",
+	"campaign_id", "extra_info"
+};
+
+static char *
+status_merge_sql(const Column *cols)
+{
+	/* a stage's event wins when it is there and not older than ours */
+#define STAGE_WINS(s) \
+	"((excluded." s "_status_code IS NOT NULL OR excluded." s "_status IS NOT NULL) AND " \
+	"((m." s "_status_code IS NULL AND m." s "_status IS NULL) OR m." s "_at IS NULL OR excluded." s "_at >= m." s "_at))"
+#define STAGE_COL(s, col) \
+	"CASE WHEN " STAGE_WINS(s) " THEN coalesce(excluded." col ", m." col ") ELSE m." col " END"
+	static const char *const exprs[STATUS_COLS] = {
+		"excluded.id",
+		"coalesce(excluded.correlation_id, m.correlation_id)",
+		"coalesce(excluded.carrier_id, m.carrier_id)",
+		"coalesce(excluded.carrier_name, m.carrier_name)",
+		"coalesce(excluded.destination, m.destination)",
+		STAGE_COL("sent", "sent_status_code"),
+		STAGE_COL("sent", "sent_status"),
+		STAGE_COL("sent", "sent_at"),
+		STAGE_COL("delivered", "delivered_status_code"),
+		STAGE_COL("delivered", "delivered_status"),
+		STAGE_COL("delivered", "delivered_at"),
+		"coalesce(excluded.campaign_id, m.campaign_id)",
+		"coalesce(excluded.extra_info, m.extra_info)",
+	};
+#undef STAGE_COL
+#undef STAGE_WINS
+
+	/*
+	 * One answer may name an id twice: keep the most advanced event, as
+	 * ON CONFLICT cannot touch a row twice in one statement.
+	 */
+	char	   *select = psprintf("SELECT DISTINCT ON (u.id) u.id, u.correlation_id, u.carrier_id, "
+								  "u.carrier_name, u.destination, u.sent_status_code, u.sent_status, "
+								  "u.sent_at, u.delivered_status_code, u.delivered_status, "
+								  "u.delivered_at, u.campaign_id, u.extra_info, now() "
+								  "FROM unnest(%s) WITH ORDINALITY AS u(id, correlation_id, carrier_id, "
+								  "carrier_name, destination, sent_status_code, sent_status, sent_at, "
+								  "delivered_status_code, delivered_status, delivered_at, campaign_id, "
+								  "extra_info, ord) "
+								  "ORDER BY u.id, (u.delivered_status_code IS NOT NULL "
+								  "OR u.delivered_status IS NOT NULL) DESC, "
+								  "greatest(u.sent_at, u.delivered_at) DESC NULLS LAST, u.ord DESC",
+								  unnest_args(STATUS_COLS, cols));
+
+	return upsert_sql("sms_api.message_status", "m", status_names, exprs,
+					  STATUS_COLS, select, "updated_at");
+}
+
+uint64
+store_statuses(const StatusList *list)
+{
+	Column		cols[STATUS_COLS];
+	int			n = list->n;
+	uint64		merged;
+	static const Oid types[STATUS_COLS] = {
+		UUIDOID, TEXTOID, INT4OID, TEXTOID, TEXTOID, INT4OID, TEXTOID,
+		TIMESTAMPTZOID, INT4OID, TEXTOID, TIMESTAMPTZOID, INT8OID, TEXTOID
+	};
+
+	if (n == 0)
+		return 0;
+	for (int c = 0; c < STATUS_COLS; c++)
+		column_init(&cols[c], types[c], n);
+	for (int i = 0; i < n; i++)
+	{
+		const ApiStatus *s = &list->items[i];
+
+		set_uuid(&cols[0], i, true, &s->id);
+		set_text(&cols[1], i, s->correlation_id);
+		set_int4(&cols[2], i, s->has_carrier_id, s->carrier_id);
+		set_text(&cols[3], i, s->carrier_name);
+		set_text(&cols[4], i, s->destination);
+		set_int4(&cols[5], i, s->has_sent_status_code, s->sent_status_code);
+		set_text(&cols[6], i, s->sent_status);
+		set_time(&cols[7], i, s->has_sent_at, s->sent_at_ms);
+		set_int4(&cols[8], i, s->has_delivered_status_code, s->delivered_status_code);
+		set_text(&cols[9], i, s->delivered_status);
+		set_time(&cols[10], i, s->has_delivered_at, s->delivered_at_ms);
+		set_int8(&cols[11], i, s->has_campaign_id, s->campaign_id);
+		set_text(&cols[12], i, s->extra_info);
+	}
+	SPI_connect();
+	if (status_plan == NULL)
+		status_plan = prepare(status_merge_sql(cols), STATUS_COLS, cols);
+	merged = execute(status_plan, STATUS_COLS, cols, n);
+	SPI_finish();
+	pending.statuses += merged;
+	return merged;
+}
+
+#define MO_COLS 13
+
+static const char *const mo_names[MO_COLS] = {
+	"id", "sub_account", "campaign_alias", "carrier_id", "carrier_name",
+	"source", "short_code", "message_text", "received_at",
+	"mt_id", "mt_correlation_id", "mt_username", "mt_email"
+};
+
+uint64
+store_mos(const MoList *list)
+{
+	Column		cols[MO_COLS];
+	int			n = list->n;
+	uint64		merged;
+	static const Oid types[MO_COLS] = {
+		UUIDOID, TEXTOID, TEXTOID, INT4OID, TEXTOID, TEXTOID, TEXTOID, TEXTOID,
+		TIMESTAMPTZOID, UUIDOID, TEXTOID, TEXTOID, TEXTOID
+	};
+
+	if (n == 0)
+		return 0;
+	for (int c = 0; c < MO_COLS; c++)
+		column_init(&cols[c], types[c], n);
+	for (int i = 0; i < n; i++)
+	{
+		const ApiMo *m = &list->items[i];
+
+		set_uuid(&cols[0], i, true, &m->id);
+		set_text(&cols[1], i, m->sub_account);
+		set_text(&cols[2], i, m->campaign_alias);
+		set_int4(&cols[3], i, m->has_carrier_id, m->carrier_id);
+		set_text(&cols[4], i, m->carrier_name);
+		set_text(&cols[5], i, m->source);
+		set_text(&cols[6], i, m->short_code);
+		set_text(&cols[7], i, m->message_text);
+		set_time(&cols[8], i, m->has_received_at, m->received_at_ms);
+		set_uuid(&cols[9], i, m->has_mt_id, &m->mt_id);
+		set_text(&cols[10], i, m->mt_correlation_id);
+		set_text(&cols[11], i, m->mt_username);
+		set_text(&cols[12], i, m->mt_email);
+	}
+	SPI_connect();
+	if (mo_plan == NULL)
+	{
+		const char *exprs[MO_COLS];
+		StringInfoData aliases;
+
+		initStringInfo(&aliases);
+		exprs[0] = "excluded.id";
+		appendStringInfoString(&aliases, "id");
+		for (int c = 1; c < MO_COLS; c++)
+		{
+			exprs[c] = psprintf("coalesce(excluded.%s, m.%s)", mo_names[c], mo_names[c]);
+			appendStringInfo(&aliases, ", %s", mo_names[c]);
+		}
+		mo_plan = prepare(upsert_sql("sms_api.mo_message", "m", mo_names, exprs, MO_COLS,
+									 psprintf("SELECT DISTINCT ON (u.id) u.*, now() "
+											  "FROM unnest(%s) AS u(%s) ORDER BY u.id",
+											  unnest_args(MO_COLS, cols), aliases.data),
+									 "stored_at"),
+						  MO_COLS, cols);
+	}
+	merged = execute(mo_plan, MO_COLS, cols, n);
+	SPI_finish();
+	pending.mos += merged;
+	return merged;
+}
+
+static void
+notify_count(const char *channel, uint64 count)
+{
+	char		payload[32];
+
+	snprintf(payload, sizeof(payload), UINT64_FORMAT, count);
+	Async_Notify(channel, payload);
+}
+
+static void
+store_xact_callback(XactEvent event, void *arg)
+{
+	switch (event)
+	{
+		case XACT_EVENT_PRE_COMMIT:
+			/* runs before PreCommit_Notify, so the notifications still go out */
+			if (pending.statuses > 0)
+				notify_count("sms_api_status", pending.statuses);
+			if (pending.mos > 0)
+				notify_count("sms_api_mo", pending.mos);
+			/* FALLTHROUGH */
+		case XACT_EVENT_ABORT:
+		case XACT_EVENT_PARALLEL_ABORT:
+		case XACT_EVENT_PREPARE:
+			memset(&pending, 0, sizeof(pending));
+			saved_counts = NIL;
+			break;
+		default:
+			break;
+	}
+}
+
+/* A rolled-back subtransaction takes its merges with it. */
+static void
+store_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
+					   SubTransactionId parentSubid, void *arg)
+{
+	MergeCounts *saved;
+
+	switch (event)
+	{
+		case SUBXACT_EVENT_START_SUB:
+			{
+				MemoryContext old = MemoryContextSwitchTo(TopTransactionContext);
+
+				saved = palloc(sizeof(MergeCounts));
+				*saved = pending;
+				saved_counts = lcons(saved, saved_counts);
+				MemoryContextSwitchTo(old);
+			}
+			break;
+		case SUBXACT_EVENT_ABORT_SUB:
+			if (saved_counts != NIL)
+			{
+				pending = *(MergeCounts *) linitial(saved_counts);
+				saved_counts = list_delete_first(saved_counts);
+			}
+			break;
+		case SUBXACT_EVENT_COMMIT_SUB:
+			if (saved_counts != NIL)
+				saved_counts = list_delete_first(saved_counts);
+			break;
+		default:
+			break;
+	}
+}
+
+void
+store_init(void)
+{
+	RegisterXactCallback(store_xact_callback, NULL);
+	RegisterSubXactCallback(store_subxact_callback, NULL);
+}

@@ -1,0 +1,51 @@
+#!/usr/bin/env python3
+"""make demo: a throwaway cluster with sms_api preloaded, the bundled API
+simulator, one message sent with sms_api.sms_send(), the returned row shown,
+and everything stopped again."""
+import os
+import subprocess
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import harness  # noqa: E402
+
+DEMO_SQL = r"""
+\set ECHO queries
+CREATE EXTENSION sms_api;
+-- refused before any request: not 10-15 digits
+SELECT * FROM sms_api.sms_send('+55 11 90000-0001', 'Hello from PostgreSQL');
+-- sent through the simulator
+SELECT * FROM sms_api.sms_send('+5511900000001', 'Hello from PostgreSQL', correlation_id => 'demo-1');
+"""
+
+
+def main():
+    root = harness.make_workdir("sms_api_demo.")
+    sim = harness.Simulator(root).start()
+    token_file = os.path.join(root, "token")
+    harness.write_secret(token_file, sim.token)
+    cluster = harness.Cluster(root, {
+        "sms_api.base_url": sim.http,
+        "sms_api.username": sim.username,
+        "sms_api.token_file": token_file,
+    })
+    try:
+        print("Simulator: %s (user %s, token in %s)" % (sim.http, sim.username, token_file))
+        cluster.init().start()
+        print("Cluster: port %d, socket in %s, shared_preload_libraries = 'sms_api'"
+              % (cluster.port, root))
+        cmd = [a for a in cluster.psql_cmd() if a not in ("-q", "-A", "-t", "-v", "ON_ERROR_STOP=1")]
+        subprocess.run(cmd, input=DEMO_SQL, text=True, check=True)
+        print("\nWhat the simulator received:")
+        subprocess.run([sys.executable, os.path.join(harness.REPO, "test", "simctl"),
+                        "requests", "--fields", "method,path,auth,body"],
+                       env=dict(os.environ, SIM_URL=sim.http), check=True)
+    finally:
+        cluster.stop()
+        sim.stop()
+        subprocess.run(["rm", "-rf", root])
+    print("\nStopped the cluster and the simulator.")
+
+
+if __name__ == "__main__":
+    main()
