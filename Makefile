@@ -19,7 +19,11 @@ OBJS = \
 	src/bulk.o \
 	src/query.o \
 	src/store.o \
-	src/srf.o
+	src/srf.o \
+	src/shmem.o \
+	src/worker.o \
+	src/admin.o \
+	src/ingest.o
 
 PG_CONFIG ?= pg_config
 SHLIB_LINK = -lcurl -ljson-c

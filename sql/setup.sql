@@ -24,3 +24,18 @@ EXCEPTION WHEN OTHERS THEN
   GET STACKED DIAGNOSTICS st = RETURNED_SQLSTATE, m = MESSAGE_TEXT, h = PG_EXCEPTION_HINT;
   RETURN st || ': ' || replace(m, coalesce(root, '-'), '$ROOT') || coalesce(' HINT: ' || nullif(h, ''), '');
 END $$;
+
+-- wait_until(sql, seconds): poll a boolean query until it holds (true) or
+-- the time is up (false), for what the worker does in the background
+CREATE FUNCTION wait_until(q text, timeout_s float DEFAULT 15) RETURNS boolean
+LANGUAGE plpgsql AS $$
+DECLARE ok boolean; t0 timestamptz := clock_timestamp();
+BEGIN
+  LOOP
+    EXECUTE q INTO ok;
+    IF ok THEN RETURN true; END IF;
+    IF clock_timestamp() - t0 > make_interval(secs => timeout_s) THEN RETURN false; END IF;
+    PERFORM pg_sleep(0.05);
+    PERFORM pg_stat_clear_snapshot();  -- pg_stat_activity is cached per transaction
+  END LOOP;
+END $$;

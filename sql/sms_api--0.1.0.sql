@@ -215,8 +215,45 @@ SECURITY DEFINER SET search_path = pg_catalog, sms_api, pg_temp;
 COMMENT ON FUNCTION sms_api.sms_mo_list(text) IS
   'Replies (MO) not handed out before (the API forgets them once returned); merged into mo_message. Best left to the worker';
 
+-- Webhook bodies: sent callbacks, delivery reports, MOs, or arrays of them.
+-- One unnamed parameter, so PostgREST can pass a raw request body.
+CREATE FUNCTION sms_api.ingest(jsonb)
+RETURNS int
+AS 'MODULE_PATHNAME', 'sms_ingest'
+LANGUAGE C VOLATILE PARALLEL UNSAFE
+SECURITY DEFINER SET search_path = pg_catalog, sms_api, pg_temp;
+COMMENT ON FUNCTION sms_api.ingest(jsonb) IS
+  'Merge a webhook body (sent-status callback, delivery report, MO, or an array of them) into the tables; returns rows merged';
+
+-- Nudge the worker: poll (and drain the outbox) now.
+CREATE FUNCTION sms_api.wake()
+RETURNS void
+AS 'MODULE_PATHNAME', 'sms_wake'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION sms_api.wake() IS 'Ask the worker to do its work now instead of at its next interval';
+
+-- The worker's live state, read by the worker_status view.
+CREATE FUNCTION sms_api.worker_status_row(
+    OUT pid int, OUT state text, OUT started_at timestamptz,
+    OUT last_poll_at timestamptz, OUT last_drain_at timestamptz,
+    OUT requests bigint, OUT messages_sent bigint, OUT statuses_merged bigint,
+    OUT mos_merged bigint, OUT retries bigint, OUT rate_limited bigint,
+    OUT last_error text, OUT last_error_at timestamptz)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'sms_worker_status'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION sms_api.worker_status_row() IS 'The row behind sms_api.worker_status';
+
+-- Views ----------------------------------------------------------------------
+
+-- The worker: one row while it runs, none otherwise.
+CREATE VIEW sms_api.worker_status AS SELECT * FROM sms_api.worker_status_row();
+COMMENT ON VIEW sms_api.worker_status IS
+  'The background worker''s state and counters since server start; empty when no worker runs';
+
 -- Grants ---------------------------------------------------------------------
 
 -- Nothing is executable or readable by PUBLIC; README shows the GRANTs.
 REVOKE ALL ON ALL FUNCTIONS IN SCHEMA sms_api FROM PUBLIC;
 REVOKE ALL ON ALL TABLES IN SCHEMA sms_api FROM PUBLIC;
+-- (views included: ALL TABLES covers them)

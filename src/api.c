@@ -23,6 +23,8 @@
 #include "ratelimit.h"
 #include "sms_api.h"
 
+ApiCounters api_counters;
+
 /* First retry waits about this long; each further one twice as long. */
 #define RETRY_BASE_MS 200
 #define RETRY_MAX_MS 30000
@@ -233,7 +235,10 @@ api_request(ApiKind kind, const char *method, const char *path,
 		TimestampTz resume;
 
 		ratelimit_acquire(kind);
+		api_counters.requests++;
 		http_perform(&req, res);
+		if (res->outcome == HTTP_ANSWERED && res->status == 429)
+			api_counters.rate_limited++;
 		retryable = classify(res, req.token, attempt + 1, err);
 		if (res->outcome == HTTP_ANSWERED && res->status >= 200 && res->status < 300)
 			return true;
@@ -255,6 +260,7 @@ api_request(ApiKind kind, const char *method, const char *path,
 		if (res->body != NULL)
 			pfree(res->body);
 		sleep_until(resume);
+		api_counters.retries++;
 	}
 	return false;
 }

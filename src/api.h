@@ -23,6 +23,16 @@ typedef struct ApiError
 	char	   *hint;
 } ApiError;
 
+/* What this process's calls did; the worker publishes them in worker_status. */
+typedef struct ApiCounters
+{
+	uint64		requests;		/* HTTP requests made */
+	uint64		retries;		/* automatic retries */
+	uint64		rate_limited;	/* 429 answers */
+} ApiCounters;
+
+extern ApiCounters api_counters;
+
 /*
  * Returns true with *res holding a 2xx answer, or false with *err
  * describing the failure. Cancels and statement_timeout always raise.

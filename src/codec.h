@@ -124,6 +124,12 @@ extern const char *codec_status_answer(const char *body, size_t len, StatusList 
 /* Decode {"messages": [...]} (MO search and list); NULL or a problem. */
 extern const char *codec_mo_answer(const char *body, size_t len, MoList *out);
 
+/*
+ * Decode a webhook body: a sent-status callback, a delivery report, an MO,
+ * a list answer's envelope, or an array of them. NULL or a problem.
+ */
+extern const char *codec_ingest(const char *body, size_t len, StatusList *st, MoList *mo);
+
 /* Parse a message or batch id from the API (8-4-4-4-12 hex, any case). */
 extern bool codec_uuid(const char *s, pg_uuid_t *uuid);
 

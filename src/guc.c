@@ -33,6 +33,9 @@ int			sms_api_max_retries = 2;
 int			sms_api_max_response_bytes = 64 * 1024 * 1024;
 int			sms_api_send_rate_limit = 700;
 int			sms_api_query_rate_limit = 1;
+char	   *sms_api_database = NULL;
+int			sms_api_status_poll_interval_ms = 5000;
+int			sms_api_mo_poll_interval_ms = 0;
 
 /* The token read from token_file, kept until the setting is assigned again. */
 static char *token_from_file = NULL;
@@ -176,6 +179,30 @@ settings_define(bool preloading)
 							1, 0, 1000,
 							PGC_SIGHUP, 0,
 							NULL, NULL, NULL);
+
+	DefineCustomIntVariable("sms_api.status_poll_interval_ms",
+							"How often the worker drains /v1/sms/status/list (0 = off).",
+							NULL,
+							&sms_api_status_poll_interval_ms,
+							5000, 0, 86400000,
+							PGC_SIGHUP, GUC_UNIT_MS,
+							NULL, NULL, NULL);
+	DefineCustomIntVariable("sms_api.mo_poll_interval_ms",
+							"How often the worker drains /v1/sms/receive/list into mo_message (0 = off).",
+							NULL,
+							&sms_api_mo_poll_interval_ms,
+							0, 0, 86400000,
+							PGC_SIGHUP, GUC_UNIT_MS,
+							NULL, NULL, NULL);
+	/* postmaster settings can only be defined while preloading */
+	if (preloading)
+		DefineCustomStringVariable("sms_api.database",
+								   "Database the sms_api worker serves.",
+								   NULL,
+								   &sms_api_database,
+								   "postgres",
+								   PGC_POSTMASTER, 0,
+								   NULL, NULL, NULL);
 
 #if PG_VERSION_NUM >= 150000
 	MarkGUCPrefixReserved("sms_api");

@@ -14,6 +14,9 @@ extern int	sms_api_max_retries;
 extern int	sms_api_max_response_bytes;
 extern int	sms_api_send_rate_limit;
 extern int	sms_api_query_rate_limit;
+extern char *sms_api_database;
+extern int	sms_api_status_poll_interval_ms;
+extern int	sms_api_mo_poll_interval_ms;
 
 extern void settings_define(bool preloading);
 

@@ -569,3 +569,126 @@ codec_bulk_answer(const char *body, size_t len, int n, pg_uuid_t *batch_id,
 	json_object_put(root);
 	return problem;
 }
+
+/* Which kind of webhook item an object is, from the members it has. */
+static bool
+has_member(struct json_object *obj, const char *key)
+{
+	struct json_object *v;
+
+	return json_object_object_get_ex(obj, key, &v) && v != NULL;
+}
+
+static const char *
+ingest_item(struct json_object *item, const char *where, StatusList *st, MoList *mo)
+{
+	struct json_object *items;
+
+	if (!json_object_is_type(item, json_type_object))
+		return psprintf("%s is not a JSON object.", where);
+
+	/* the list and search answers' envelopes */
+	if (json_object_object_get_ex(item, "smsStatuses", &items) &&
+		json_object_is_type(items, json_type_array))
+	{
+		for (size_t i = 0; i < json_object_array_length(items); i++)
+		{
+			const char *p = ingest_item(json_object_array_get_idx(items, i),
+										psprintf("%s.smsStatuses[%zu]", where, i), st, mo);
+
+			if (p != NULL)
+				return p;
+		}
+		return NULL;
+	}
+	if (json_object_object_get_ex(item, "messages", &items) &&
+		json_object_is_type(items, json_type_array))
+	{
+		for (size_t i = 0; i < json_object_array_length(items); i++)
+		{
+			const char *p = ingest_item(json_object_array_get_idx(items, i),
+										psprintf("%s.messages[%zu]", where, i), st, mo);
+
+			if (p != NULL)
+				return p;
+		}
+		return NULL;
+	}
+
+	if (has_member(item, "source") || has_member(item, "shortCode") ||
+		has_member(item, "receivedAt") || has_member(item, "receivedDate"))
+	{
+		if (!decode_mo(item, &mo->items[mo->n]))
+			return psprintf("%s is an MO without a usable id.", where);
+		mo->n++;
+		return NULL;
+	}
+	if (has_member(item, "sentStatusCode") || has_member(item, "sentStatus") ||
+		has_member(item, "deliveredStatusCode") || has_member(item, "deliveredStatus"))
+	{
+		if (!decode_status(item, &st->items[st->n]))
+			return psprintf("%s is a status without a usable id.", where);
+		st->n++;
+		return NULL;
+	}
+	return psprintf("%s is neither a status (sent or delivered) nor an MO.", where);
+}
+
+/* Count the objects a body may hold, to size the output arrays. */
+static size_t
+count_objects(struct json_object *obj)
+{
+	size_t		n = 1;
+
+	if (json_object_is_type(obj, json_type_array))
+	{
+		n = 0;
+		for (size_t i = 0; i < json_object_array_length(obj); i++)
+			n += count_objects(json_object_array_get_idx(obj, i));
+	}
+	else if (json_object_is_type(obj, json_type_object))
+	{
+		struct json_object *items;
+
+		if ((json_object_object_get_ex(obj, "smsStatuses", &items) ||
+			 json_object_object_get_ex(obj, "messages", &items)) &&
+			json_object_is_type(items, json_type_array))
+			n += json_object_array_length(items);
+	}
+	return n;
+}
+
+const char *
+codec_ingest(const char *body, size_t len, StatusList *st, MoList *mo)
+{
+	struct json_object *volatile root = json_parse_text(body, len);
+	const char *volatile problem = NULL;
+
+	memset(st, 0, sizeof(*st));
+	memset(mo, 0, sizeof(*mo));
+	if (root == NULL)
+		return not_json(body, len);
+	PG_TRY();
+	{
+		size_t		n = count_objects(root);
+
+		st->items = palloc_extended(Max(n, 1) * sizeof(ApiStatus), MCXT_ALLOC_HUGE);
+		mo->items = palloc_extended(Max(n, 1) * sizeof(ApiMo), MCXT_ALLOC_HUGE);
+		if (json_object_is_type(root, json_type_array))
+		{
+			for (size_t i = 0; problem == NULL && i < json_object_array_length(root); i++)
+				problem = ingest_item(json_object_array_get_idx(root, i),
+									  psprintf("Element %zu", i + 1), st, mo);
+		}
+		else
+			problem = ingest_item(root, "The body", st, mo);
+	}
+	PG_CATCH();
+	{
+		json_object_put(root);
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
+	json_object_put(root);
+	return problem;
+}

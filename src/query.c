@@ -20,6 +20,7 @@
 #include "http.h"
 #include "sms_api.h"
 #include "srf.h"
+#include "query.h"
 #include "store.h"
 
 PG_FUNCTION_INFO_V1(sms_status);
@@ -62,23 +63,61 @@ warn_skipped(int skipped)
 								skipped, skipped)));
 }
 
-/* Merge a status answer and return its rows as sms_api.status. */
 static void
-return_statuses(FunctionCallInfo fcinfo, const HttpResult *res, const char *what)
+decode_statuses(const HttpResult *res, const char *what, StatusList *list)
 {
-	StatusList	list;
-	SrfResult	srf;
-	const char *problem = codec_status_answer(res->body, res->body_len, &list);
+	const char *problem = codec_status_answer(res->body, res->body_len, list);
 
 	if (problem != NULL)
 		api_raise_bad_answer(what, problem);
-	store_statuses(&list);
-	warn_skipped(list.skipped);
+	warn_skipped(list->skipped);
+}
+
+static void
+decode_mos(const HttpResult *res, const char *what, MoList *list)
+{
+	const char *problem = codec_mo_answer(res->body, res->body_len, list);
+
+	if (problem != NULL)
+		api_raise_bad_answer(what, problem);
+	warn_skipped(list->skipped);
+}
+
+void
+query_status_search(char *const *ids, int nids, char *const *correlation_ids,
+					int ncorrelation_ids, StatusList *out)
+{
+	size_t		len;
+	char	   *body = codec_status_search_request(ids, nids, correlation_ids,
+												   ncorrelation_ids, &len);
+	HttpResult	res;
+
+	api_request_or_raise(API_QUERY, "POST", "/v1/sms/status/search", NULL, body, len, &res);
+	decode_statuses(&res, "a status search", out);
+}
+
+void
+query_status_list(StatusList *out)
+{
+	HttpResult	res;
+
+	api_request_or_raise(API_QUERY, "GET", "/v1/sms/status/list", NULL, NULL, 0, &res);
+	decode_statuses(&res, "a status list", out);
+}
+
+/* Merge statuses and return them as rows of sms_api.status. */
+static void
+return_statuses(FunctionCallInfo fcinfo, const StatusList *list_in)
+{
+	const StatusList *list = list_in;
+	SrfResult	srf;
+
+	store_statuses(list);
 
 	srf_init(fcinfo, &srf);
-	for (int i = 0; i < list.n; i++)
+	for (int i = 0; i < list->n; i++)
 	{
-		const ApiStatus *s = &list.items[i];
+		const ApiStatus *s = &list->items[i];
 		Datum		v[13];
 		bool		n[13];
 
@@ -104,23 +143,18 @@ return_statuses(FunctionCallInfo fcinfo, const HttpResult *res, const char *what
 	}
 }
 
-/* Merge an MO answer and return its rows as sms_api.mo. */
+/* Merge replies and return them as rows of sms_api.mo. */
 static void
-return_mos(FunctionCallInfo fcinfo, const HttpResult *res, const char *what)
+return_mos(FunctionCallInfo fcinfo, const MoList *list)
 {
-	MoList		list;
 	SrfResult	srf;
-	const char *problem = codec_mo_answer(res->body, res->body_len, &list);
 
-	if (problem != NULL)
-		api_raise_bad_answer(what, problem);
-	store_mos(&list);
-	warn_skipped(list.skipped);
+	store_mos(list);
 
 	srf_init(fcinfo, &srf);
-	for (int i = 0; i < list.n; i++)
+	for (int i = 0; i < list->n; i++)
 	{
-		const ApiMo *m = &list.items[i];
+		const ApiMo *m = &list->items[i];
 		Datum		v[13];
 		bool		n[13];
 
@@ -191,9 +225,7 @@ sms_status(PG_FUNCTION_ARGS)
 	int			ncorr;
 	char	  **ids;
 	char	  **correlation_ids;
-	char	   *body;
-	size_t		len;
-	HttpResult	res;
+	StatusList	list;
 
 	sms_api_require_preload();
 	ids = array_strings(fcinfo, 0, UUIDOID, "ids", &nids);
@@ -203,20 +235,19 @@ sms_status(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("give ids or correlation_ids to look up"),
 				 errhint("Both are NULL or empty.")));
-	body = codec_status_search_request(ids, nids, correlation_ids, ncorr, &len);
-	api_request_or_raise(API_QUERY, "POST", "/v1/sms/status/search", NULL, body, len, &res);
-	return_statuses(fcinfo, &res, "a status search");
+	query_status_search(ids, nids, correlation_ids, ncorr, &list);
+	return_statuses(fcinfo, &list);
 	return (Datum) 0;
 }
 
 Datum
 sms_status_list(PG_FUNCTION_ARGS)
 {
-	HttpResult	res;
+	StatusList	list;
 
 	sms_api_require_preload();
-	api_request_or_raise(API_QUERY, "GET", "/v1/sms/status/list", NULL, NULL, 0, &res);
-	return_statuses(fcinfo, &res, "a status list");
+	query_status_list(&list);
+	return_statuses(fcinfo, &list);
 	return (Datum) 0;
 }
 
@@ -256,47 +287,64 @@ sub_account_arg(FunctionCallInfo fcinfo, int argno)
 	return (char *) pg_server_to_any(s, strlen(s), PG_UTF8);
 }
 
-Datum
-sms_mo_search(PG_FUNCTION_ARGS)
+void
+query_mo_search(const TimestampTz *start_at, const TimestampTz *end_at,
+				const char *sub_account, MoList *out)
 {
 	StringInfoData query;
-	char	   *sub_account;
 	HttpResult	res;
 
-	sms_api_require_preload();
 	initStringInfo(&query);
-	if (!PG_ARGISNULL(0) && !PG_ARGISNULL(1) &&
-		PG_GETARG_TIMESTAMPTZ(0) > PG_GETARG_TIMESTAMPTZ(1))
+	if (start_at && end_at && *start_at > *end_at)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("start_at is after end_at")));
-	if (!PG_ARGISNULL(0))
-		append_param(&query, "start", iso_utc(PG_GETARG_TIMESTAMPTZ(0), "start_at"));
-	if (!PG_ARGISNULL(1))
-		append_param(&query, "end", iso_utc(PG_GETARG_TIMESTAMPTZ(1), "end_at"));
-	sub_account = sub_account_arg(fcinfo, 2);
+	if (start_at)
+		append_param(&query, "start", iso_utc(*start_at, "start_at"));
+	if (end_at)
+		append_param(&query, "end", iso_utc(*end_at, "end_at"));
 	if (sub_account)
 		append_param(&query, "subAccount", sub_account);
 	api_request_or_raise(API_SEND, "GET", "/v1/sms/receive/search",
 						 query.len ? query.data : NULL, NULL, 0, &res);
-	return_mos(fcinfo, &res, "an MO search");
+	decode_mos(&res, "an MO search", out);
+}
+
+void
+query_mo_list(const char *sub_account, MoList *out)
+{
+	StringInfoData query;
+	HttpResult	res;
+
+	initStringInfo(&query);
+	if (sub_account)
+		append_param(&query, "subAccount", sub_account);
+	api_request_or_raise(API_SEND, "GET", "/v1/sms/receive/list",
+						 query.len ? query.data : NULL, NULL, 0, &res);
+	decode_mos(&res, "an MO list", out);
+}
+
+Datum
+sms_mo_search(PG_FUNCTION_ARGS)
+{
+	TimestampTz start_at = PG_ARGISNULL(0) ? 0 : PG_GETARG_TIMESTAMPTZ(0);
+	TimestampTz end_at = PG_ARGISNULL(1) ? 0 : PG_GETARG_TIMESTAMPTZ(1);
+	MoList		list;
+
+	sms_api_require_preload();
+	query_mo_search(PG_ARGISNULL(0) ? NULL : &start_at, PG_ARGISNULL(1) ? NULL : &end_at,
+					sub_account_arg(fcinfo, 2), &list);
+	return_mos(fcinfo, &list);
 	return (Datum) 0;
 }
 
 Datum
 sms_mo_list(PG_FUNCTION_ARGS)
 {
-	StringInfoData query;
-	char	   *sub_account;
-	HttpResult	res;
+	MoList		list;
 
 	sms_api_require_preload();
-	initStringInfo(&query);
-	sub_account = sub_account_arg(fcinfo, 0);
-	if (sub_account)
-		append_param(&query, "subAccount", sub_account);
-	api_request_or_raise(API_SEND, "GET", "/v1/sms/receive/list",
-						 query.len ? query.data : NULL, NULL, 0, &res);
-	return_mos(fcinfo, &res, "an MO list");
+	query_mo_list(sub_account_arg(fcinfo, 0), &list);
+	return_mos(fcinfo, &list);
 	return (Datum) 0;
 }

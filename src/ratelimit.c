@@ -1,8 +1,10 @@
 /*
  * ratelimit.c
- *		Per-backend pacing: requests of one kind start at least 1/rate
- *		seconds apart. A small margin keeps us clear of the API's own
- *		window, which measures arrival times, not departure times.
+ *		Cluster-wide pacing, so that the extension never provokes a 429
+ *		itself: every backend and the worker reserve the next free start
+ *		time for their kind of request in shared memory, then wait for it.
+ *		Low rates get a small margin, since the API's window measures
+ *		arrival times, not departure times.
  */
 #include "postgres.h"
 
@@ -13,32 +15,35 @@
 
 #include "guc.h"
 #include "ratelimit.h"
+#include "shmem.h"
 
-/* Added to every interval, in microseconds. */
+/* Added to every interval at rates up to 100/s, in microseconds. */
 #define RATELIMIT_MARGIN_US 2000
-
-static TimestampTz next_start[2];
 
 void
 ratelimit_acquire(ApiKind kind)
 {
 	int			rate = (kind == API_SEND) ? sms_api_send_rate_limit : sms_api_query_rate_limit;
+	int64		interval;
 	TimestampTz now;
+	TimestampTz slot;
 
 	if (rate <= 0)
 		return;
-	for (;;)
-	{
-		long		wait_ms;
+	interval = 1000000 / rate + (rate > 100 ? 0 : RATELIMIT_MARGIN_US);
+	now = GetCurrentTimestamp();
 
-		now = GetCurrentTimestamp();
-		if (now >= next_start[kind])
-			break;
-		wait_ms = (long) ((next_start[kind] - now + 999) / 1000);
+	SpinLockAcquire(&sms_api_shared->mutex);
+	slot = Max(sms_api_shared->next_start[kind], now);
+	sms_api_shared->next_start[kind] = slot + interval;
+	SpinLockRelease(&sms_api_shared->mutex);
+
+	while (now < slot)
+	{
 		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
-						 wait_ms, PG_WAIT_EXTENSION);
+						 (long) ((slot - now + 999) / 1000), PG_WAIT_EXTENSION);
 		ResetLatch(MyLatch);
 		CHECK_FOR_INTERRUPTS();
+		now = GetCurrentTimestamp();
 	}
-	next_start[kind] = now + 1000000 / rate + (rate > 100 ? 0 : RATELIMIT_MARGIN_US);
 }

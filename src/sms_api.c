@@ -13,7 +13,9 @@
 #include "miscadmin.h"
 
 #include "guc.h"
+#include "shmem.h"
 #include "store.h"
+#include "worker.h"
 #include "sms_api.h"
 
 PG_MODULE_MAGIC;
@@ -28,6 +30,11 @@ _PG_init(void)
 	preloaded = process_shared_preload_libraries_in_progress;
 	settings_define(preloaded);
 	store_init();
+	if (preloaded)
+	{
+		shmem_install_hooks();
+		worker_register();
+	}
 }
 
 void

@@ -57,9 +57,11 @@ def run_regress(cluster, sim, env, results, only):
         tests = [t for line in f if line.startswith("test:") for t in line.split()[1:]]
     if only:
         tests = [t for t in tests if t in only or t == "setup"]
+    # the worker serves database "regression", so pg_regress must not drop it
+    cluster.psql("CREATE DATABASE regression TEMPLATE template0")
     cmd = [pg_regress, "--inputdir=" + REPO, "--outputdir=" + outdir,
            "--bindir=" + harness.pg_bindir(), "--host=" + cluster.root,
-           "--port=%d" % cluster.port, "--user=postgres",
+           "--port=%d" % cluster.port, "--user=postgres", "--use-existing",
            "--dbname=regression"] + tests
     p = subprocess.run(cmd, cwd=REPO, env=env, text=True,
                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
@@ -167,6 +169,219 @@ def not_preloaded_raises_55000(ctx):
         subprocess.run(["rm", "-rf", root])
 
 
+def sql(ctx, query):
+    """One value (or rows joined by newlines) from the regression database."""
+    return ctx.cluster.psql(query, db="regression")[1]
+
+
+def wait_for(ctx, query, timeout=20, what=None):
+    """Poll a boolean query until it is true; the seconds it took."""
+    t0 = time.time()
+    while time.time() - t0 < timeout:
+        if sql(ctx, query) == "t":
+            return time.time() - t0
+        time.sleep(0.05)
+    raise AssertionError("timed out waiting for %s" % (what or query))
+
+
+def configure(ctx, **settings):
+    """ALTER SYSTEM the given sms_api settings (None resets) and reload."""
+    for name, value in settings.items():
+        if value is None:
+            sql(ctx, "ALTER SYSTEM RESET sms_api.%s" % name)
+        else:
+            sql(ctx, "ALTER SYSTEM SET sms_api.%s = '%s'" % (name, value))
+    sql(ctx, "SELECT pg_reload_conf()")
+    time.sleep(0.3)
+
+
+def worker_pid(ctx):
+    return sql(ctx, "SELECT pid FROM pg_stat_activity WHERE backend_type = 'sms_api worker'")
+
+
+def sim_requests(ctx, path):
+    return [r for r in sim_control(ctx.sim, "/_sim/requests") if r["path"].startswith(path)]
+
+
+def quiet_worker(ctx):
+    configure(ctx, status_poll_interval_ms=None, mo_poll_interval_ms=None,
+              query_rate_limit=None, base_url=None)
+    sim_control(ctx.sim, "/_sim/reset", {})
+
+
+@driver_test
+def worker_killed_mid_poll_loses_nothing(ctx):
+    """The list hands a page out and the worker dies before committing it:
+    reconciliation through /v1/sms/status/search brings the statuses back."""
+    sim_control(ctx.sim, "/_sim/reset", {})
+    sim_control(ctx.sim, "/_sim/config", {"query_rate": 0})
+    configure(ctx, query_rate_limit=0)
+    sql(ctx, "CREATE TABLE IF NOT EXISTS killed (id uuid)")
+    sql(ctx, "INSERT INTO killed SELECT id FROM sms_api.sms_send_bulk("
+             "array(SELECT '5531' || lpad(g::text, 6, '0') || '000' FROM generate_series(1, 5) g), 'x')")
+    # the list is consumed by the API, then the answer never comes
+    sim_control(ctx.sim, "/_sim/fault", {"kind": "hang", "process": True, "seconds": 60,
+                                         "path": "/v1/sms/status/list"})
+    configure(ctx, status_poll_interval_ms=300)
+    deadline = time.time() + 10
+    while not any(r.get("fault") == "hang" for r in sim_requests(ctx, "/v1/sms/status/list")):
+        assert time.time() < deadline, "the worker never polled"
+        time.sleep(0.05)
+    old = worker_pid(ctx)
+    t0 = time.time()
+    sql(ctx, "SELECT pg_terminate_backend(%s)" % old)
+    while worker_pid(ctx) in ("", old):
+        assert time.time() - t0 < 5, "the worker was not back within 5 s"
+        time.sleep(0.05)
+    wait_for(ctx, "SELECT count(*) = 5 FROM killed JOIN sms_api.message_status USING (id) "
+                  "WHERE delivered_status_code = 4", what="the lost page to be reconciled")
+    searches = [r for r in sim_requests(ctx, "/v1/sms/status/search") if r.get("status") == 200]
+    assert searches, "recovered without a status search?"
+    quiet_worker(ctx)
+
+
+@driver_test
+def worker_killed_mid_mo_poll_loses_nothing(ctx):
+    """The same for replies: the MO search at the worker's start recovers them."""
+    sim_control(ctx.sim, "/_sim/reset", {})
+    for i in range(3):
+        sim_control(ctx.sim, "/_sim/mo", {"source": "551698156282%d" % i, "messageText": "lost %d" % i})
+    sim_control(ctx.sim, "/_sim/fault", {"kind": "hang", "process": True, "seconds": 60,
+                                         "path": "/v1/sms/receive/list"})
+    configure(ctx, mo_poll_interval_ms=300)
+    deadline = time.time() + 10
+    while not any(r.get("fault") == "hang" for r in sim_requests(ctx, "/v1/sms/receive/list")):
+        assert time.time() < deadline, "the worker never polled replies"
+        time.sleep(0.05)
+    # nothing but the hung list call: the replies are out of the list now
+    sql(ctx, "SELECT pg_terminate_backend(%s)" % worker_pid(ctx))
+    wait_for(ctx, "SELECT count(*) = 3 FROM sms_api.mo_message WHERE message_text LIKE 'lost %'",
+             what="the lost replies to be reconciled")
+    assert sim_requests(ctx, "/v1/sms/receive/search"), "recovered without an MO search?"
+    quiet_worker(ctx)
+
+
+@driver_test
+def worker_survives_api_outage(ctx):
+    """Connection refused for a while: the worker backs off, says why in
+    worker_status, and catches up once the API is back."""
+    sim_control(ctx.sim, "/_sim/reset", {})
+    sql(ctx, "CREATE TABLE IF NOT EXISTS outage (id uuid)")
+    sql(ctx, "INSERT INTO outage SELECT id FROM sms_api.sms_send_bulk("
+             "array(SELECT '5541' || lpad(g::text, 6, '0') || '000' FROM generate_series(1, 3) g), 'x')")
+    configure(ctx, base_url="http://127.0.0.1:9", status_poll_interval_ms=200)
+    wait_for(ctx, "SELECT state = 'backing off' AND last_error LIKE 'could not connect%' "
+                  "FROM sms_api.worker_status", what="the worker to report the outage")
+    assert not sim_requests(ctx, "/v1/sms/status"), "requests reached the API during the outage"
+    configure(ctx, base_url=None)
+    sql(ctx, "SELECT sms_api.wake()")
+    wait_for(ctx, "SELECT count(*) = 3 FROM outage JOIN sms_api.message_status USING (id) "
+                  "WHERE delivered_status_code = 4", what="the statuses after the outage")
+    quiet_worker(ctx)
+
+
+@driver_test
+def worker_backs_off_in_a_429_storm(ctx):
+    """Every status request answered 429: few requests, counted, then recovery."""
+    sim_control(ctx.sim, "/_sim/reset", {})
+    sim_control(ctx.sim, "/_sim/fault", {"kind": "status", "status": 429, "count": 1000,
+                                         "path": "/v1/sms/status"})
+    before = int(sql(ctx, "SELECT rate_limited FROM sms_api.worker_status"))
+    configure(ctx, status_poll_interval_ms=100)
+    time.sleep(4)
+    storm = sim_requests(ctx, "/v1/sms/status")
+    # polling every 100 ms with 3 attempts each would be ~120 requests
+    assert 3 <= len(storm) <= 20, "%d requests in 4 s of 429s" % len(storm)
+    assert sql(ctx, "SELECT last_error LIKE '%429%' FROM sms_api.worker_status") == "t"
+    assert int(sql(ctx, "SELECT rate_limited FROM sms_api.worker_status")) - before >= 3
+    sim_control(ctx.sim, "/_sim/reset", {})
+    msg = sql(ctx, "SELECT id FROM sms_api.sms_send('5511900000010', 'after the storm')")
+    sql(ctx, "SELECT sms_api.wake()")
+    wait_for(ctx, "SELECT delivered_status_code = 4 FROM sms_api.message_status WHERE id = '%s'" % msg)
+    quiet_worker(ctx)
+
+
+@driver_test
+def query_limit_is_cluster_wide(ctx):
+    """Three sessions asking at once at 1/s: they take turns, no 429."""
+    sim_control(ctx.sim, "/_sim/reset", {})
+    procs = [subprocess.Popen(ctx.cluster.psql_cmd("regression") + [
+        "-c", "SELECT count(*) FROM sms_api.sms_status(correlation_ids => ARRAY['x'])",
+        "-c", "SELECT count(*) FROM sms_api.sms_status(correlation_ids => ARRAY['y'])"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(3)]
+    for p in procs:
+        out, err = p.communicate(timeout=60)
+        assert p.returncode == 0, err
+    statuses = [r["status"] for r in sim_requests(ctx, "/v1/sms/status")]
+    assert len(statuses) >= 6 and set(statuses) == {200}, statuses
+
+
+@driver_test
+def listen_gets_one_notification_per_transaction(ctx):
+    sim_control(ctx.sim, "/_sim/reset", {})
+    listener = subprocess.Popen(ctx.cluster.psql_cmd("regression") + [
+        "-c", "LISTEN sms_api_status", "-c", "LISTEN sms_api_mo", "-c", "SELECT pg_sleep(4)"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(0.5)
+    # one transaction, three merges: one notification per channel, with the totals
+    sql(ctx, "BEGIN; "
+             "SELECT sms_api.ingest('[{\"id\": \"aaaaaaaa-0000-0000-0000-000000000001\", \"sentStatusCode\": 2},"
+             " {\"id\": \"aaaaaaaa-0000-0000-0000-000000000002\", \"sentStatusCode\": 2}]'); "
+             "SELECT sms_api.ingest('{\"id\": \"aaaaaaaa-0000-0000-0000-000000000003\", \"source\": \"5511999990000\", \"messageText\": \"hi\"}'); "
+             "SELECT sms_api.ingest('{\"id\": \"aaaaaaaa-0000-0000-0000-000000000004\", \"deliveredStatusCode\": 4}'); "
+             "COMMIT")
+    # a rolled-back merge notifies nobody
+    sql(ctx, "BEGIN; SELECT sms_api.ingest('{\"id\": \"aaaaaaaa-0000-0000-0000-000000000005\", \"sentStatusCode\": 2}'); ROLLBACK")
+    # the worker: 200 statuses in one page, one notification
+    sql(ctx, "SELECT count(*) FROM sms_api.sms_send_bulk("
+             "array(SELECT '5551' || lpad(g::text, 6, '0') || '000' FROM generate_series(1, 200) g), 'x')")
+    configure(ctx, status_poll_interval_ms=200, query_rate_limit=0)
+    out, err = listener.communicate(timeout=30)
+    notes = re.findall(r'notification "(\w+)" with payload "(\d+)"', out + err)
+    status_notes = [int(p) for c, p in notes if c == "sms_api_status"]
+    mo_notes = [int(p) for c, p in notes if c == "sms_api_mo"]
+    assert status_notes[:1] == [3], notes
+    assert mo_notes == [1], notes
+    # the worker's page: 200 rows, in one or two notifications, never 200
+    assert sum(status_notes[1:]) == 200 and len(status_notes[1:]) <= 2, notes
+    quiet_worker(ctx)
+
+
+@driver_test
+def worker_back_after_crash(ctx):
+    """A crashed worker (SIGKILL: the server restarts every backend) is back within 5 s."""
+    import signal
+    old = worker_pid(ctx)
+    t0 = time.time()
+    os.kill(int(old), signal.SIGKILL)
+    while True:
+        try:
+            pid = worker_pid(ctx)
+        except RuntimeError:
+            pid = ""            # the server is restarting
+        if pid not in ("", old):
+            break
+        assert time.time() - t0 < 5, "the worker was not back within 5 s of a crash"
+        time.sleep(0.1)
+
+
+@driver_test
+def worker_waits_for_create_extension(ctx):
+    """Without the extension in its database the worker waits quietly: one
+    log line, a re-check at least every 2 s; CREATE EXTENSION wakes it up."""
+    log_before = ctx.cluster.server_log().count("is not installed in database")
+    sql(ctx, "DROP EXTENSION sms_api CASCADE")
+    wait_for(ctx, "SELECT query = 'waiting for CREATE EXTENSION' FROM pg_stat_activity "
+                  "WHERE backend_type = 'sms_api worker'", timeout=5)
+    time.sleep(4.5)
+    said = ctx.cluster.server_log().count("is not installed in database") - log_before
+    assert said == 1, "said %d times" % said
+    sql(ctx, "CREATE EXTENSION sms_api")
+    took = wait_for(ctx, "SELECT query <> 'waiting for CREATE EXTENSION' FROM pg_stat_activity "
+                         "WHERE backend_type = 'sms_api worker'", timeout=5)
+    assert took <= 2.5, "noticed CREATE EXTENSION after %.1f s" % took
+
+
 @driver_test
 def token_never_in_server_log(ctx):
     log = ctx.cluster.server_log()
@@ -238,6 +453,9 @@ def main():
         "sms_api.base_url": sim.http,
         "sms_api.username": sim.username,
         "sms_api.token_file": token_file,
+        "sms_api.database": "regression",
+        # the worker's polling is switched on by the suites that test it
+        "sms_api.status_poll_interval_ms": 0,
         "log_min_messages": "debug1",
         "log_min_error_statement": "debug1",
     })

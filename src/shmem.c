@@ -1,0 +1,80 @@
+/*
+ * shmem.c
+ *		The extension's shared memory: one fixed-size struct, sized and
+ *		initialized at server start (as pg_stat_statements does).
+ */
+#include "postgres.h"
+
+#include "miscadmin.h"
+#include "storage/ipc.h"
+#include "storage/lwlock.h"
+#include "storage/shmem.h"
+
+#include "shmem.h"
+
+SmsApiShared *sms_api_shared = NULL;
+
+#if PG_VERSION_NUM >= 150000
+static shmem_request_hook_type prev_shmem_request_hook = NULL;
+#endif
+static shmem_startup_hook_type prev_shmem_startup_hook = NULL;
+
+#if PG_VERSION_NUM >= 150000
+static void
+shmem_request(void)
+{
+	if (prev_shmem_request_hook)
+		prev_shmem_request_hook();
+	RequestAddinShmemSpace(MAXALIGN(sizeof(SmsApiShared)));
+}
+#endif
+
+static void
+shmem_startup(void)
+{
+	bool		found;
+
+	if (prev_shmem_startup_hook)
+		prev_shmem_startup_hook();
+
+	LWLockAcquire(AddinShmemInitLock, LW_EXCLUSIVE);
+	sms_api_shared = ShmemInitStruct("sms_api", sizeof(SmsApiShared), &found);
+	if (!found)
+	{
+		memset(sms_api_shared, 0, sizeof(SmsApiShared));
+		SpinLockInit(&sms_api_shared->mutex);
+		pg_atomic_init_u64(&sms_api_shared->requests, 0);
+		pg_atomic_init_u64(&sms_api_shared->messages_sent, 0);
+		pg_atomic_init_u64(&sms_api_shared->statuses_merged, 0);
+		pg_atomic_init_u64(&sms_api_shared->mos_merged, 0);
+		pg_atomic_init_u64(&sms_api_shared->retries, 0);
+		pg_atomic_init_u64(&sms_api_shared->rate_limited, 0);
+	}
+	LWLockRelease(AddinShmemInitLock);
+}
+
+void
+shmem_install_hooks(void)
+{
+#if PG_VERSION_NUM >= 150000
+	prev_shmem_request_hook = shmem_request_hook;
+	shmem_request_hook = shmem_request;
+#else
+	RequestAddinShmemSpace(MAXALIGN(sizeof(SmsApiShared)));
+#endif
+	prev_shmem_startup_hook = shmem_startup_hook;
+	shmem_startup_hook = shmem_startup;
+}
+
+void
+shmem_wake_worker(void)
+{
+	Latch	   *latch;
+
+	SpinLockAcquire(&sms_api_shared->mutex);
+	sms_api_shared->wake_requested = true;
+	latch = sms_api_shared->worker_latch;
+	SpinLockRelease(&sms_api_shared->mutex);
+	if (latch != NULL)
+		SetLatch(latch);
+}

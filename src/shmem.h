@@ -1,0 +1,49 @@
+/*
+ * shmem.h
+ *		State shared by every backend and the worker: the cluster-wide rate
+ *		limiters, the worker's latch (wake) and its live counters.
+ */
+#ifndef SMS_API_SHMEM_H
+#define SMS_API_SHMEM_H
+
+#include "datatype/timestamp.h"
+#include "port/atomics.h"
+#include "storage/latch.h"
+#include "storage/spin.h"
+
+#define WORKER_TEXT_LEN 256
+
+typedef struct SmsApiShared
+{
+	slock_t		mutex;			/* protects everything but the atomics */
+	TimestampTz next_start[2];	/* rate limiters, by ApiKind */
+
+	/* the worker; pid 0 when none runs */
+	int			worker_pid;
+	Latch	   *worker_latch;
+	char		worker_state[64];
+	TimestampTz started_at;
+	TimestampTz last_poll_at;
+	TimestampTz last_drain_at;
+	char		last_error[WORKER_TEXT_LEN];
+	TimestampTz last_error_at;
+	bool		waiting_logged; /* "extension not installed" said once */
+	bool		wake_requested; /* sms_api.wake(): everything is due now */
+
+	pg_atomic_uint64 requests;
+	pg_atomic_uint64 messages_sent;
+	pg_atomic_uint64 statuses_merged;
+	pg_atomic_uint64 mos_merged;
+	pg_atomic_uint64 retries;
+	pg_atomic_uint64 rate_limited;
+} SmsApiShared;
+
+extern SmsApiShared *sms_api_shared;
+
+/* Ask for shared memory (from _PG_init, when preloading). */
+extern void shmem_install_hooks(void);
+
+/* Set the worker's latch, if a worker runs. */
+extern void shmem_wake_worker(void);
+
+#endif							/* SMS_API_SHMEM_H */

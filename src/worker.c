@@ -1,0 +1,509 @@
+/*
+ * worker.c
+ *		The background worker. In sms_api.database it drains the API's
+ *		status list into message_status every status_poll_interval_ms and
+ *		its reply list into mo_message every mo_poll_interval_ms, one
+ *		transaction per page, committed right after the page.
+ *
+ * The list endpoints hand each item out once, so a page fetched but not
+ * committed (the worker killed in between, the answer lost) is gone from
+ * the lists. Reconciliation closes that hole: after each poll, one status
+ * search for recent messages that lack a final status (every id the
+ * extension sent is in message_status; the API keeps statuses 3 days), and
+ * every MO_RECONCILE_EVERY MO polls, and once at start, an MO search over
+ * the window not yet known complete (the API keeps MOs 5 days).
+ *
+ * The worker uses the same transport, codec and merge code as the SQL
+ * functions; only shared memory connects it to the backends.
+ */
+#include "postgres.h"
+
+#include "access/xact.h"
+#include "commands/extension.h"
+#include "executor/spi.h"
+#include "miscadmin.h"
+#include "pgstat.h"
+#include "postmaster/bgworker.h"
+#include "postmaster/interrupt.h"
+#include "storage/ipc.h"
+#include "storage/latch.h"
+#include "storage/proc.h"
+#include "tcop/tcopprot.h"
+#include "utils/builtins.h"
+#include "utils/guc.h"
+#include "utils/memutils.h"
+#include "utils/snapmgr.h"
+#include "utils/timestamp.h"
+#include "utils/uuid.h"
+#if PG_VERSION_NUM >= 150000
+#include "common/pg_prng.h"
+#endif
+
+#include "api.h"
+#include "guc.h"
+#include "query.h"
+#include "shmem.h"
+#include "sms_api.h"
+#include "store.h"
+#include "worker.h"
+
+PGDLLEXPORT void sms_api_worker_main(Datum main_arg);
+
+/* Restarted this long after it exits on an error or a terminate. */
+#define WORKER_RESTART_S 2
+/* How often to look for CREATE EXTENSION. */
+#define EXTENSION_RECHECK_MS 2000
+/* Backoff after failures: 1 s, 2 s, 4 s ... up to this. */
+#define MAX_BACKOFF_MS 60000
+/* Pages drained per poll before other work gets a turn. */
+#define MAX_PAGES_PER_POLL 100
+/* Message ids per reconciliation search. */
+#define RECONCILE_BATCH 1000
+/* An MO search every this many MO polls (and at start). */
+#define MO_RECONCILE_EVERY 10
+/* The API returns at most this many MOs per call. */
+#define MO_PAGE_MAX 1000
+/* Overlap between successive MO reconciliation windows. */
+#define MO_WINDOW_OVERLAP_MS 60000
+#define MO_WINDOW_DAYS 5
+
+typedef struct Task
+{
+	TimestampTz next_due;
+	int			failures;
+} Task;
+
+static Task status_task;
+static Task mo_task;
+
+/* where status reconciliation resumes: (updated_at, id) of the last id searched */
+static bool cursor_set = false;
+static TimestampTz cursor_updated_at;
+static char cursor_id[UUID_LEN * 2 + 5];
+
+static int	mo_polls_since_reconcile = MO_RECONCILE_EVERY;	/* reconcile at start */
+static TimestampTz mo_window_start = 0;
+
+static ApiCounters published;
+static MemoryContext cycle_cxt;
+
+void
+worker_register(void)
+{
+	BackgroundWorker bgw;
+
+	memset(&bgw, 0, sizeof(bgw));
+	bgw.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
+	bgw.bgw_start_time = BgWorkerStart_RecoveryFinished;
+	bgw.bgw_restart_time = WORKER_RESTART_S;
+	snprintf(bgw.bgw_library_name, BGW_MAXLEN, "sms_api");
+	snprintf(bgw.bgw_function_name, BGW_MAXLEN, "sms_api_worker_main");
+	snprintf(bgw.bgw_name, BGW_MAXLEN, "sms_api worker");
+	snprintf(bgw.bgw_type, BGW_MAXLEN, "sms_api worker");
+	RegisterBackgroundWorker(&bgw);
+}
+
+static void
+set_state(const char *state)
+{
+	SpinLockAcquire(&sms_api_shared->mutex);
+	strlcpy(sms_api_shared->worker_state, state, sizeof(sms_api_shared->worker_state));
+	SpinLockRelease(&sms_api_shared->mutex);
+	pgstat_report_activity(STATE_RUNNING, state);
+}
+
+static void
+record_error(const char *message)
+{
+	SpinLockAcquire(&sms_api_shared->mutex);
+	strlcpy(sms_api_shared->last_error, message, sizeof(sms_api_shared->last_error));
+	sms_api_shared->last_error_at = GetCurrentTimestamp();
+	SpinLockRelease(&sms_api_shared->mutex);
+}
+
+static void
+publish_counters(void)
+{
+	pg_atomic_fetch_add_u64(&sms_api_shared->requests, api_counters.requests - published.requests);
+	pg_atomic_fetch_add_u64(&sms_api_shared->retries, api_counters.retries - published.retries);
+	pg_atomic_fetch_add_u64(&sms_api_shared->rate_limited,
+							api_counters.rate_limited - published.rate_limited);
+	published = api_counters;
+}
+
+static void
+worker_detach(int code, Datum arg)
+{
+	SpinLockAcquire(&sms_api_shared->mutex);
+	sms_api_shared->worker_pid = 0;
+	sms_api_shared->worker_latch = NULL;
+	strlcpy(sms_api_shared->worker_state, "stopped", sizeof(sms_api_shared->worker_state));
+	SpinLockRelease(&sms_api_shared->mutex);
+}
+
+static void
+worker_attach(void)
+{
+	SpinLockAcquire(&sms_api_shared->mutex);
+	sms_api_shared->worker_pid = MyProcPid;
+	sms_api_shared->worker_latch = MyLatch;
+	sms_api_shared->started_at = GetCurrentTimestamp();
+	SpinLockRelease(&sms_api_shared->mutex);
+	before_shmem_exit(worker_detach, (Datum) 0);
+}
+
+/* A wake from sms_api.wake(): everything becomes due now. */
+static bool
+consume_wake(void)
+{
+	bool		woken;
+
+	SpinLockAcquire(&sms_api_shared->mutex);
+	woken = sms_api_shared->wake_requested;
+	sms_api_shared->wake_requested = false;
+	SpinLockRelease(&sms_api_shared->mutex);
+	return woken;
+}
+
+static bool
+extension_installed(void)
+{
+	bool		installed;
+
+	MemoryContext cxt = CurrentMemoryContext;
+
+	StartTransactionCommand();
+	installed = OidIsValid(get_extension_oid("sms_api", true));
+	CommitTransactionCommand();
+	MemoryContextSwitchTo(cxt);
+	return installed;
+}
+
+/*
+ * Run fn in its own transaction. An error is logged and kept for
+ * worker_status; the transaction is rolled back and false returned.
+ */
+static bool
+in_transaction(bool (*fn) (void), bool *result)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	volatile bool ok = true;
+
+	PG_TRY();
+	{
+		StartTransactionCommand();
+		PushActiveSnapshot(GetTransactionSnapshot());
+		*result = fn();
+		PopActiveSnapshot();
+		CommitTransactionCommand();
+		MemoryContextSwitchTo(cxt);
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		HOLD_INTERRUPTS();
+		MemoryContextSwitchTo(cxt);
+		edata = CopyErrorData();
+		FlushErrorState();
+		AbortCurrentTransaction();
+		record_error(edata->detail ? psprintf("%s: %s", edata->message, edata->detail)
+					 : edata->message);
+		ereport(LOG,
+				(errmsg("sms_api worker: %s", edata->message),
+				 edata->detail ? errdetail_internal("%s", edata->detail) : 0));
+		FreeErrorData(edata);
+		RESUME_INTERRUPTS();
+		ok = false;
+	}
+	PG_END_TRY();
+	return ok;
+}
+
+/* One page of the status list; true if it held anything. */
+static bool
+status_page(void)
+{
+	StatusList	list;
+
+	query_status_list(&list);
+	pg_atomic_fetch_add_u64(&sms_api_shared->statuses_merged, store_statuses(&list));
+	return list.n + list.skipped > 0;
+}
+
+/*
+ * One status search for recent ids that lack a final status, resuming where
+ * the previous search stopped; ids updated within the last two polls are
+ * left to the list.
+ */
+static bool
+reconcile_statuses(void)
+{
+	TimestampTz recent = TimestampTzPlusMilliseconds(GetCurrentTimestamp(),
+													 -Max(2 * (int64) sms_api_status_poll_interval_ms, 1000));
+	Oid			types[3] = {TIMESTAMPTZOID, TIMESTAMPTZOID, UUIDOID};
+	Datum		values[3];
+	char		nulls[3] = {' ', ' ', ' '};
+	MemoryContext outer = CurrentMemoryContext;
+	char	  **ids;
+	int			n;
+	StatusList	list;
+
+	values[0] = TimestampTzGetDatum(recent);
+	if (cursor_set)
+	{
+		values[1] = TimestampTzGetDatum(cursor_updated_at);
+		values[2] = DirectFunctionCall1(uuid_in, CStringGetDatum(cursor_id));
+	}
+	else
+	{
+		values[1] = TimestampTzGetDatum(DT_NOBEGIN);
+		values[2] = DirectFunctionCall1(uuid_in, CStringGetDatum("00000000-0000-0000-0000-000000000000"));
+	}
+
+	SPI_connect();
+	if (SPI_execute_with_args("SELECT id::text, updated_at FROM sms_api.message_status "
+							  "WHERE updated_at > now() - interval '3 days' AND updated_at < $1 "
+							  "AND (sent_status_code IS NULL "
+							  "     OR (sent_status_code = 2 AND delivered_status_code IS NULL)) "
+							  "AND (updated_at, id) > ($2, $3) "
+							  "ORDER BY updated_at, id LIMIT " CppAsString2(RECONCILE_BATCH),
+							  3, types, values, nulls, true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not read message_status");
+	n = (int) SPI_processed;
+	ids = MemoryContextAlloc(outer, (n + 1) * sizeof(char *));
+	for (int i = 0; i < n; i++)
+	{
+		bool		isnull;
+
+		ids[i] = MemoryContextStrdup(outer, SPI_getvalue(SPI_tuptable->vals[i],
+														 SPI_tuptable->tupdesc, 1));
+		if (i == n - 1)
+		{
+			cursor_updated_at = DatumGetTimestampTz(SPI_getbinval(SPI_tuptable->vals[i],
+																  SPI_tuptable->tupdesc, 2, &isnull));
+			strlcpy(cursor_id, ids[i], sizeof(cursor_id));
+		}
+	}
+	SPI_finish();
+
+	/* a short batch means the end: start over next time */
+	cursor_set = (n == RECONCILE_BATCH);
+	if (n == 0)
+		return false;
+	query_status_search(ids, n, NULL, 0, &list);
+	pg_atomic_fetch_add_u64(&sms_api_shared->statuses_merged, store_statuses(&list));
+	return true;
+}
+
+/* One page of the reply list; true if more may follow. */
+static bool
+mo_page(void)
+{
+	MoList		list;
+
+	query_mo_list(NULL, &list);
+	pg_atomic_fetch_add_u64(&sms_api_shared->mos_merged, store_mos(&list));
+	return list.n + list.skipped >= MO_PAGE_MAX;
+}
+
+/* An MO search over the window not yet known complete. */
+static bool
+reconcile_mos(void)
+{
+	TimestampTz began = GetCurrentTimestamp();
+	TimestampTz oldest = TimestampTzPlusMilliseconds(began,
+													 -(int64) MO_WINDOW_DAYS * 86400000 + MO_WINDOW_OVERLAP_MS);
+	TimestampTz start = Max(mo_window_start, oldest);
+	MoList		list;
+
+	query_mo_search(&start, NULL, NULL, &list);
+	pg_atomic_fetch_add_u64(&sms_api_shared->mos_merged, store_mos(&list));
+	if (list.n >= MO_PAGE_MAX)
+	{
+		/* capped: resume after the newest reply seen */
+		for (int i = 0; i < list.n; i++)
+			if (list.items[i].has_received_at)
+				start = Max(start, (list.items[i].received_at_ms - INT64CONST(946684800000)) * 1000);
+		mo_window_start = start;
+	}
+	else
+		mo_window_start = TimestampTzPlusMilliseconds(began, -MO_WINDOW_OVERLAP_MS);
+	return true;
+}
+
+static double
+jitter(void)
+{
+#if PG_VERSION_NUM >= 150000
+	return 0.5 + pg_prng_double(&pg_global_prng_state) / 2;
+#else
+	return 0.5 + (double) random() / ((double) MAX_RANDOM_VALUE + 1) / 2;
+#endif
+}
+
+/* Schedule the next run: the interval after success, backoff after failure. */
+static void
+schedule(Task *task, bool ok, int interval_ms)
+{
+	TimestampTz now = GetCurrentTimestamp();
+	int64		delay;
+
+	if (ok)
+	{
+		task->failures = 0;
+		delay = interval_ms;
+	}
+	else
+	{
+		task->failures++;
+		delay = (int64) (Min((int64) MAX_BACKOFF_MS, 1000 * ((int64) 1 << Min(task->failures - 1, 16))) * jitter());
+	}
+	task->next_due = TimestampTzPlusMilliseconds(now, delay);
+}
+
+static bool
+drain(bool (*page) (void))
+{
+	bool		more = true;
+
+	for (int i = 0; more && i < MAX_PAGES_PER_POLL; i++)
+	{
+		CHECK_FOR_INTERRUPTS();
+		if (!in_transaction(page, &more))
+			return false;
+	}
+	return true;
+}
+
+static void
+poll_statuses(void)
+{
+	bool		ok;
+	bool		searched;
+
+	set_state("polling statuses");
+	ok = drain(status_page);
+	if (ok)
+	{
+		set_state("reconciling statuses");
+		ok = in_transaction(reconcile_statuses, &searched);
+	}
+	SpinLockAcquire(&sms_api_shared->mutex);
+	sms_api_shared->last_poll_at = GetCurrentTimestamp();
+	SpinLockRelease(&sms_api_shared->mutex);
+	schedule(&status_task, ok, sms_api_status_poll_interval_ms);
+}
+
+static void
+poll_mos(void)
+{
+	bool		ok;
+	bool		done;
+
+	set_state("polling replies");
+	ok = drain(mo_page);
+	if (ok && ++mo_polls_since_reconcile >= MO_RECONCILE_EVERY)
+	{
+		set_state("reconciling replies");
+		ok = in_transaction(reconcile_mos, &done);
+		if (ok)
+			mo_polls_since_reconcile = 0;
+	}
+	SpinLockAcquire(&sms_api_shared->mutex);
+	sms_api_shared->last_poll_at = GetCurrentTimestamp();
+	SpinLockRelease(&sms_api_shared->mutex);
+	schedule(&mo_task, ok, sms_api_mo_poll_interval_ms);
+}
+
+/* Run what is due; returns how long to sleep. */
+static long
+run_due_tasks(void)
+{
+	TimestampTz now = GetCurrentTimestamp();
+	/* even with nothing to do, look for DROP EXTENSION now and then */
+	TimestampTz next = TimestampTzPlusMilliseconds(now, EXTENSION_RECHECK_MS);
+	long		secs;
+	int			usecs;
+
+	if (sms_api_status_poll_interval_ms > 0)
+	{
+		if (now >= status_task.next_due)
+			poll_statuses();
+		next = Min(next, status_task.next_due);
+	}
+	if (sms_api_mo_poll_interval_ms > 0)
+	{
+		if (GetCurrentTimestamp() >= mo_task.next_due)
+			poll_mos();
+		next = Min(next, mo_task.next_due);
+	}
+	set_state((status_task.failures || mo_task.failures) ? "backing off" : "idle");
+
+	TimestampDifference(GetCurrentTimestamp(), next, &secs, &usecs);
+	return Max(secs * 1000 + usecs / 1000, 1);
+}
+
+void
+sms_api_worker_main(Datum main_arg)
+{
+	pqsignal(SIGHUP, SignalHandlerForConfigReload);
+	pqsignal(SIGTERM, die);
+	BackgroundWorkerUnblockSignals();
+	BackgroundWorkerInitializeConnection(sms_api_database, NULL, 0);
+	pgstat_report_appname("sms_api worker");
+
+	worker_attach();
+	set_state("starting");
+	cycle_cxt = AllocSetContextCreate(TopMemoryContext, "sms_api worker cycle",
+									  ALLOCSET_DEFAULT_SIZES);
+
+	for (;;)
+	{
+		long		timeout_ms;
+
+		MemoryContextSwitchTo(cycle_cxt);
+		MemoryContextReset(cycle_cxt);
+		CHECK_FOR_INTERRUPTS();
+
+		if (ConfigReloadPending)
+		{
+			ConfigReloadPending = false;
+			ProcessConfigFile(PGC_SIGHUP);
+			/* new intervals take effect now */
+			status_task.next_due = mo_task.next_due = 0;
+		}
+		if (consume_wake())
+			status_task.next_due = mo_task.next_due = 0;
+
+		if (!extension_installed())
+		{
+			bool		logged;
+
+			SpinLockAcquire(&sms_api_shared->mutex);
+			logged = sms_api_shared->waiting_logged;
+			sms_api_shared->waiting_logged = true;
+			SpinLockRelease(&sms_api_shared->mutex);
+			if (!logged)
+				ereport(LOG,
+						(errmsg("sms_api worker: extension \"sms_api\" is not installed in database \"%s\"; waiting for it",
+								sms_api_database),
+						 errhint("Run CREATE EXTENSION sms_api in that database, or set sms_api.database.")));
+			set_state("waiting for CREATE EXTENSION");
+			timeout_ms = EXTENSION_RECHECK_MS;
+		}
+		else
+		{
+			SpinLockAcquire(&sms_api_shared->mutex);
+			sms_api_shared->waiting_logged = false;
+			SpinLockRelease(&sms_api_shared->mutex);
+			timeout_ms = run_due_tasks();
+		}
+		publish_counters();
+		pgstat_report_activity(STATE_IDLE, NULL);
+
+		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+						 timeout_ms, PG_WAIT_EXTENSION);
+		ResetLatch(MyLatch);
+	}
+}
