@@ -23,7 +23,10 @@ OBJS = \
 	src/shmem.o \
 	src/worker.o \
 	src/admin.o \
-	src/ingest.o
+	src/ingest.o \
+	src/outbox.o \
+	src/drain.o \
+	src/trigger.o
 
 PG_CONFIG ?= pg_config
 SHLIB_LINK = -lcurl -ljson-c
@@ -57,3 +60,8 @@ demo: deps
 	$(MAKE) all
 	$(MAKE) install
 	python3 test/demo.py
+
+# Benchmarks, on demand only (never part of make test): builds, installs and
+# measures everything in one run; see bench/README.md.
+bench:
+	python3 bench/run.py

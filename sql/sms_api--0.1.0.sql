@@ -125,6 +125,38 @@ INSERT INTO sms_api.status_code VALUES
     (4,   'delivered', 'DELIVERED_SUCCESS',                 'Reached the handset.', true, true),
     (104, 'delivered', 'NOT_DELIVERED',                     'The carrier accepted it but could not deliver it (handset off for about 24 hours, 8 on Vivo, or an inactive number).', true, false);
 
+-- Messages queued by sms_queue(), sent by the worker after commit.
+CREATE TABLE sms_api.outbox (
+    id              bigserial PRIMARY KEY,
+    destination     text NOT NULL,
+    message_text    text,
+    correlation_id  text,
+    extra_info      text,
+    flash           boolean,
+    scheduled_at    timestamptz,
+    expires_at      timestamptz,
+    campaign_alias  text,
+    sub_account     text,
+    options         jsonb,
+    state           text NOT NULL DEFAULT 'queued'
+                    CHECK (state IN ('queued', 'sending', 'sent', 'failed')),
+    attempts        int NOT NULL DEFAULT 0,
+    next_attempt_at timestamptz NOT NULL DEFAULT now(),
+    last_error      text,
+    message_id      uuid,
+    batch_id        uuid,
+    created_at      timestamptz NOT NULL DEFAULT now(),
+    sent_at         timestamptz
+);
+-- what the worker claims next
+CREATE INDEX outbox_due ON sms_api.outbox (next_attempt_at, id) WHERE state = 'queued';
+-- what prune() deletes
+CREATE INDEX outbox_done ON sms_api.outbox ((coalesce(sent_at, next_attempt_at)))
+    WHERE state IN ('sent', 'failed');
+CREATE INDEX ON sms_api.outbox (message_id);
+COMMENT ON TABLE sms_api.outbox IS
+  'Messages queued with sms_queue(): queued -> sending -> sent, or failed after queue_max_attempts or a rejection by the API';
+
 -- Functions ------------------------------------------------------------------
 
 -- Send one message now (POST /v1/send-sms).
@@ -215,6 +247,43 @@ SECURITY DEFINER SET search_path = pg_catalog, sms_api, pg_temp;
 COMMENT ON FUNCTION sms_api.sms_mo_list(text) IS
   'Replies (MO) not handed out before (the API forgets them once returned); merged into mo_message. Best left to the worker';
 
+-- Send on commit: validate now, queue in the caller's transaction.
+CREATE FUNCTION sms_api.sms_queue(
+    destination    text,
+    message_text   text,
+    correlation_id text        DEFAULT NULL,
+    extra_info     text        DEFAULT NULL,
+    flash          boolean     DEFAULT NULL,
+    scheduled_at   timestamptz DEFAULT NULL,
+    expires_at     timestamptz DEFAULT NULL,
+    campaign_alias text        DEFAULT NULL,
+    sub_account    text        DEFAULT NULL,
+    options        jsonb       DEFAULT NULL
+) RETURNS bigint
+AS 'MODULE_PATHNAME', 'sms_queue'
+LANGUAGE C VOLATILE PARALLEL UNSAFE
+SECURITY DEFINER SET search_path = pg_catalog, sms_api, pg_temp;
+COMMENT ON FUNCTION sms_api.sms_queue(text, text, text, text, boolean, timestamptz, timestamptz, text, text, jsonb) IS
+  'Queue one SMS in sms_api.outbox; the worker sends it once the transaction commits. Returns the outbox id';
+
+-- Row trigger: queue an SMS to a column's number with a {column} template.
+CREATE FUNCTION sms_api.sms_alert_trigger()
+RETURNS trigger
+AS 'MODULE_PATHNAME', 'sms_alert_trigger'
+LANGUAGE C VOLATILE PARALLEL UNSAFE
+SECURITY DEFINER SET search_path = pg_catalog, sms_api, pg_temp;
+COMMENT ON FUNCTION sms_api.sms_alert_trigger() IS
+  'FOR EACH ROW trigger: (destination column, template with {column} placeholders) queues an SMS through sms_queue';
+
+-- Delete sent and failed outbox rows older than this.
+CREATE FUNCTION sms_api.prune(older_than interval DEFAULT NULL)
+RETURNS bigint
+AS 'MODULE_PATHNAME', 'sms_prune'
+LANGUAGE C VOLATILE PARALLEL UNSAFE
+SECURITY DEFINER SET search_path = pg_catalog, sms_api, pg_temp;
+COMMENT ON FUNCTION sms_api.prune(interval) IS
+  'Delete sent and failed outbox rows older than older_than (default sms_api.outbox_retention); returns rows deleted';
+
 -- Webhook bodies: sent callbacks, delivery reports, MOs, or arrays of them.
 -- One unnamed parameter, so PostgREST can pass a raw request body.
 CREATE FUNCTION sms_api.ingest(jsonb)
@@ -250,6 +319,37 @@ COMMENT ON FUNCTION sms_api.worker_status_row() IS 'The row behind sms_api.worke
 CREATE VIEW sms_api.worker_status AS SELECT * FROM sms_api.worker_status_row();
 COMMENT ON VIEW sms_api.worker_status IS
   'The background worker''s state and counters since server start; empty when no worker runs';
+
+-- One row per outbox row, with what the carrier said about it.
+CREATE VIEW sms_api.delivery AS
+SELECT o.id             AS outbox_id,
+       o.message_id,
+       o.destination,
+       o.correlation_id,
+       o.state,
+       o.created_at     AS queued_at,
+       o.sent_at        AS handed_at,
+       s.sent_status,
+       s.sent_at,
+       s.delivered_status,
+       s.delivered_at,
+       CASE
+         WHEN o.state = 'failed' THEN true
+         WHEN dc.code IS NOT NULL THEN dc.final
+         WHEN sc.code IS NOT NULL THEN sc.final OR s.sent_at < now() - interval '3 days'
+         ELSE false
+       END              AS final,
+       CASE
+         WHEN o.state = 'failed' THEN false
+         WHEN dc.code IS NOT NULL THEN dc.success
+         WHEN sc.code IS NOT NULL THEN sc.success
+       END              AS success
+  FROM sms_api.outbox o
+  LEFT JOIN sms_api.message_status s ON s.id = o.message_id
+  LEFT JOIN sms_api.status_code sc ON sc.code = s.sent_status_code
+  LEFT JOIN sms_api.status_code dc ON dc.code = s.delivered_status_code;
+COMMENT ON VIEW sms_api.delivery IS
+  'Each queued message and its fate: final = nothing more will happen (a SENT_SUCCESS without delivery report counts as final after 3 days), success = handed over or delivered';
 
 -- Grants ---------------------------------------------------------------------
 

@@ -18,8 +18,8 @@ SELECT pg_reload_conf();
 SELECT id AS polled_id FROM sms_api.sms_send('5511900000010', 'watch me', 'worker-1') \gset
 SELECT wait_until(format($$SELECT delivered_status_code = 4 FROM sms_api.message_status WHERE id = %L$$, :'polled_id'));
 SELECT correlation_id, sent_status, delivered_status FROM sms_api.message_status WHERE id = :'polled_id';
-SELECT last_poll_at IS NOT NULL AS polled, statuses_merged > 0 AS merged, requests > 0 AS requested
-  FROM sms_api.worker_status;
+SELECT wait_until($$SELECT last_poll_at IS NOT NULL AND statuses_merged > 0 AND requests > 0
+                    FROM sms_api.worker_status$$) AS counted;
 
 -- a SIGHUP changes the interval: 100 ms polls often, an hour not at all
 ALTER SYSTEM SET sms_api.status_poll_interval_ms = 100;
@@ -96,3 +96,5 @@ ALTER SYSTEM RESET sms_api.status_poll_interval_ms;
 ALTER SYSTEM RESET sms_api.mo_poll_interval_ms;
 ALTER SYSTEM RESET sms_api.query_rate_limit;
 SELECT pg_reload_conf();
+-- (a reload reaches the worker a moment later)
+SELECT pg_sleep(0.5);

@@ -201,29 +201,38 @@ sleep_until(TimestampTz until)
 	}
 }
 
-bool
-api_request(ApiKind kind, const char *method, const char *path,
-			const char *query, const char *body, size_t body_len,
-			HttpResult *res, ApiError *err)
+/* A request to base_url + path, with the credentials. */
+static void
+prepare_request(HttpRequest *req, const char *method, const char *path,
+				const char *query, const char *body, size_t body_len)
 {
-	HttpRequest req;
 	const char *base = sms_api_base_url;
 	size_t		baselen;
-	TimestampTz deadline;
-	int			attempt;
 
 	settings_require_credentials();
 	baselen = strlen(base);
 	while (baselen > 0 && base[baselen - 1] == '/')
 		baselen--;
 
-	req.method = method;
-	req.url = psprintf("%.*s%s%s%s", (int) baselen, base, path,
-					   query ? "?" : "", query ? query : "");
-	req.body = body;
-	req.body_len = body_len;
-	req.username = sms_api_username;
-	req.token = settings_token();
+	req->method = method;
+	req->url = psprintf("%.*s%s%s%s", (int) baselen, base, path,
+						query ? "?" : "", query ? query : "");
+	req->body = body;
+	req->body_len = body_len;
+	req->username = sms_api_username;
+	req->token = settings_token();
+}
+
+bool
+api_request(ApiKind kind, const char *method, const char *path,
+			const char *query, const char *body, size_t body_len,
+			HttpResult *res, ApiError *err)
+{
+	HttpRequest req;
+	TimestampTz deadline;
+	int			attempt;
+
+	prepare_request(&req, method, path, query, body, body_len);
 
 	/* retries, waits included, stay within one request timeout of the start */
 	deadline = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), sms_api_timeout_ms);
@@ -263,6 +272,51 @@ api_request(ApiKind kind, const char *method, const char *path,
 		api_counters.retries++;
 	}
 	return false;
+}
+
+/* Classifies each finished POST of api_post_many for its caller. */
+typedef struct PostMany
+{
+	const HttpRequest *reqs;
+	ApiDone		done;
+	void	   *arg;
+} PostMany;
+
+static void
+post_done(int i, HttpResult *res, void *arg)
+{
+	PostMany   *pm = (PostMany *) arg;
+	ApiError	err;
+	bool		ok = res->outcome == HTTP_ANSWERED && res->status >= 200 && res->status < 300;
+
+	memset(&err, 0, sizeof(err));
+	if (!ok)
+		(void) classify(res, pm->reqs[i].token, 1, &err);
+	if (res->outcome == HTTP_ANSWERED && res->status == 429)
+		api_counters.rate_limited++;
+	pm->done(i, ok, res, &err, pm->arg);
+}
+
+void
+api_post_many(const char *path, char *const *bodies, const size_t *lens, int n,
+			  ApiDone done, void *arg)
+{
+	HttpRequest reqs[HTTP_MAX_PARALLEL];
+	HttpResult	res[HTTP_MAX_PARALLEL];
+	PostMany	pm;
+
+	Assert(n >= 1 && n <= HTTP_MAX_PARALLEL);
+	memset(reqs, 0, sizeof(reqs));
+	for (int i = 0; i < n; i++)
+	{
+		prepare_request(&reqs[i], "POST", path, NULL, bodies[i], lens[i]);
+		ratelimit_acquire(API_SEND);
+	}
+	api_counters.requests += n;
+	pm.reqs = reqs;
+	pm.done = done;
+	pm.arg = arg;
+	http_perform_many(reqs, res, n, post_done, &pm);
 }
 
 void

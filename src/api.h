@@ -43,6 +43,18 @@ extern bool api_request(ApiKind kind, const char *method, const char *path,
 
 extern void api_raise(const ApiError *err) pg_attribute_noreturn();
 
+/* Hears of the i-th POST of api_post_many: ok with res, or err. */
+typedef void (*ApiDone) (int i, bool ok, const HttpResult *res, const ApiError *err,
+						 void *arg);
+
+/*
+ * n (<= HTTP_MAX_PARALLEL) POSTs in flight together, one attempt each,
+ * each handed to done() as soon as it completes. For callers that do their
+ * own retrying (the outbox drain).
+ */
+extern void api_post_many(const char *path, char *const *bodies, const size_t *lens,
+						  int n, ApiDone done, void *arg);
+
 /* api_request that raises on failure. */
 extern void api_request_or_raise(ApiKind kind, const char *method,
 								 const char *path, const char *query,

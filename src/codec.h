@@ -30,6 +30,12 @@ extern char *codec_bulk_request(const SmsMessage *common,
 								const char *defaults_json, const char *root_json,
 								const BulkMessage *msgs, int n, size_t *len);
 
+/*
+ * A /v1/send-bulk-sms body for outbox rows that share their root-level
+ * fields: each message carries its own fields, the root those of msgs[0].
+ */
+extern char *codec_outbox_request(const SmsMessage *msgs, int n, size_t *len);
+
 /* The /v1/sms/status/search body: {"ids": [...], "correlationIds": [...]}. */
 extern char *codec_status_search_request(char *const *ids, int nids,
 										 char *const *correlation_ids, int ncorrelation_ids,

@@ -13,6 +13,8 @@
 #include <unistd.h>
 
 #include "storage/fd.h"
+#include "utils/builtins.h"
+#include "utils/timestamp.h"
 #include "utils/guc.h"
 #include "utils/memutils.h"
 
@@ -36,6 +38,9 @@ int			sms_api_query_rate_limit = 1;
 char	   *sms_api_database = NULL;
 int			sms_api_status_poll_interval_ms = 5000;
 int			sms_api_mo_poll_interval_ms = 0;
+int			sms_api_queue_batch_size = 1000;
+int			sms_api_queue_max_attempts = 10;
+char	   *sms_api_outbox_retention = NULL;
 
 /* The token read from token_file, kept until the setting is assigned again. */
 static char *token_from_file = NULL;
@@ -95,6 +100,35 @@ base_url_check(char **newval, void **extra, GucSource source)
 		return true;
 	GUC_check_errdetail("The API root must start with https:// (or http:// for a local simulator or proxy).");
 	return false;
+}
+
+/* An interval of at least a second, as interval_in reads it. */
+static bool
+retention_check(char **newval, void **extra, GucSource source)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	volatile bool ok = true;
+	Interval   *volatile iv = NULL;
+
+	PG_TRY();
+	{
+		iv = DatumGetIntervalP(DirectFunctionCall3(interval_in, CStringGetDatum(*newval),
+												   ObjectIdGetDatum(InvalidOid),
+												   Int32GetDatum(-1)));
+	}
+	PG_CATCH();
+	{
+		/* interval_in only reports bad input: nothing to clean up */
+		MemoryContextSwitchTo(cxt);
+		FlushErrorState();
+		ok = false;
+	}
+	PG_END_TRY();
+	if (ok && iv->month * (int64) 30 * USECS_PER_DAY + iv->day * USECS_PER_DAY + iv->time < USECS_PER_SEC)
+		ok = false;
+	if (!ok)
+		GUC_check_errdetail("sms_api.outbox_retention must be an interval of at least one second, such as '7 days'.");
+	return ok;
 }
 
 void
@@ -194,6 +228,27 @@ settings_define(bool preloading)
 							0, 0, 86400000,
 							PGC_SIGHUP, GUC_UNIT_MS,
 							NULL, NULL, NULL);
+	DefineCustomIntVariable("sms_api.queue_batch_size",
+							"Messages per bulk request when the worker drains the outbox.",
+							NULL,
+							&sms_api_queue_batch_size,
+							1000, 1, 1000,
+							PGC_SIGHUP, 0,
+							NULL, NULL, NULL);
+	DefineCustomIntVariable("sms_api.queue_max_attempts",
+							"After this many failed attempts an outbox row becomes failed.",
+							NULL,
+							&sms_api_queue_max_attempts,
+							10, 1, 1000,
+							PGC_SIGHUP, 0,
+							NULL, NULL, NULL);
+	DefineCustomStringVariable("sms_api.outbox_retention",
+							   "Sent and failed outbox rows older than this are pruned by the worker.",
+							   NULL,
+							   &sms_api_outbox_retention,
+							   "7 days",
+							   PGC_SIGHUP, 0,
+							   retention_check, NULL, NULL);
 	/* postmaster settings can only be defined while preloading */
 	if (preloading)
 		DefineCustomStringVariable("sms_api.database",

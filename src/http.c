@@ -21,7 +21,8 @@
 /* Longest wait between two interrupt checks. */
 #define HTTP_POLL_SLICE_MS 10
 
-static CURL *easy = NULL;
+/* One handle per transfer that may be in flight, each keeping its connection. */
+static CURL *handles[HTTP_MAX_PARALLEL];
 static CURLM *multi = NULL;
 
 typedef struct ResponseBuffer
@@ -36,17 +37,20 @@ typedef struct ResponseBuffer
 } ResponseBuffer;
 
 static void
-http_init(void)
+http_init(int n)
 {
-	if (easy != NULL)
-		return;
-	if (curl_global_init(CURL_GLOBAL_ALL) != CURLE_OK)
-		ereport(ERROR,
-				(errcode(ERRCODE_INTERNAL_ERROR),
-				 errmsg("could not initialize libcurl")));
-	multi = curl_multi_init();
-	easy = curl_easy_init();
-	if (multi == NULL || easy == NULL)
+	if (multi == NULL)
+	{
+		if (curl_global_init(CURL_GLOBAL_ALL) != CURLE_OK)
+			ereport(ERROR,
+					(errcode(ERRCODE_INTERNAL_ERROR),
+					 errmsg("could not initialize libcurl")));
+		multi = curl_multi_init();
+	}
+	for (int i = 0; i < n; i++)
+		if (handles[i] == NULL)
+			handles[i] = curl_easy_init();
+	if (multi == NULL || handles[n - 1] == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_OUT_OF_MEMORY),
 				 errmsg("out of memory"),
@@ -132,7 +136,7 @@ build_headers(const HttpRequest *req)
 }
 
 static void
-set_options(const HttpRequest *req, ResponseBuffer *buf,
+set_options(CURL *easy, const HttpRequest *req, ResponseBuffer *buf,
 			struct curl_slist *headers, char *errbuf)
 {
 	curl_easy_reset(easy);		/* keeps the live connection */
@@ -174,26 +178,81 @@ set_options(const HttpRequest *req, ResponseBuffer *buf,
 		curl_easy_setopt(easy, CURLOPT_HTTPGET, 1L);
 }
 
-/* Run the transfer to its end; an interrupt raises after the handle is released. */
-static CURLcode
-run_transfer(struct curl_slist *headers)
+/* One transfer's state while it runs. */
+typedef struct Transfer
 {
-	volatile bool added = false;
-	volatile CURLcode result = CURLE_OK;
+	ResponseBuffer buf;
+	struct curl_slist *headers;
+	char		errbuf[CURL_ERROR_SIZE];
+	CURLcode	result;
+	bool		finished;
+	bool		reported;
+} Transfer;
+
+static void collect(CURL *easy, Transfer *t, HttpResult *res);
+
+static void
+release(Transfer *t, int n, int added)
+{
+	for (int i = 0; i < added; i++)
+		curl_multi_remove_handle(multi, handles[i]);
+	for (int i = 0; i < n; i++)
+	{
+		curl_slist_free_all(t[i].headers);
+		t[i].headers = NULL;
+	}
+}
+
+/* Note finished transfers, and hand each to done() once. */
+static void
+report_finished(Transfer *t, HttpResult *res, int n, HttpDone done, void *arg)
+{
+	CURLMsg    *msg;
+	int			queued;
+
+	while ((msg = curl_multi_info_read(multi, &queued)) != NULL)
+	{
+		for (int i = 0; i < n; i++)
+			if (msg->msg == CURLMSG_DONE && msg->easy_handle == handles[i])
+			{
+				t[i].result = msg->data.result;
+				t[i].finished = true;
+			}
+	}
+	if (done == NULL)
+		return;
+	for (int i = 0; i < n; i++)
+		if (t[i].finished && !t[i].reported)
+		{
+			t[i].reported = true;
+			collect(handles[i], &t[i], &res[i]);
+			done(i, &res[i], arg);
+		}
+}
+
+/*
+ * Run the transfers to their end, handing each result to done() as soon as
+ * it is complete while the others go on; an interrupt, or an error raised
+ * by done(), propagates after every handle and header list is released.
+ */
+static void
+run_transfers(Transfer *t, HttpResult *res, int n, HttpDone done, void *arg)
+{
+	volatile int added = 0;
 
 	PG_TRY();
 	{
 		CURLMcode	mc;
-		CURLMsg    *msg;
 		int			running = 1;
-		int			queued;
 
-		mc = curl_multi_add_handle(multi, easy);
-		if (mc != CURLM_OK)
-			ereport(ERROR,
-					(errcode(ERRCODE_INTERNAL_ERROR),
-					 errmsg("could not start an HTTP transfer: %s", curl_multi_strerror(mc))));
-		added = true;
+		for (; added < n; added++)
+		{
+			mc = curl_multi_add_handle(multi, handles[added]);
+			if (mc != CURLM_OK)
+				ereport(ERROR,
+						(errcode(ERRCODE_INTERNAL_ERROR),
+						 errmsg("could not start an HTTP transfer: %s", curl_multi_strerror(mc))));
+		}
 		for (;;)
 		{
 			mc = curl_multi_perform(multi, &running);
@@ -201,6 +260,7 @@ run_transfer(struct curl_slist *headers)
 				ereport(ERROR,
 						(errcode(ERRCODE_INTERNAL_ERROR),
 						 errmsg("HTTP transfer failed: %s", curl_multi_strerror(mc))));
+			report_finished(t, res, n, done, arg);
 			if (running == 0)
 				break;
 			mc = curl_multi_poll(multi, NULL, 0, HTTP_POLL_SLICE_MS, NULL);
@@ -210,23 +270,15 @@ run_transfer(struct curl_slist *headers)
 						 errmsg("HTTP transfer failed: %s", curl_multi_strerror(mc))));
 			CHECK_FOR_INTERRUPTS();
 		}
-		while ((msg = curl_multi_info_read(multi, &queued)) != NULL)
-		{
-			if (msg->msg == CURLMSG_DONE && msg->easy_handle == easy)
-				result = msg->data.result;
-		}
+		report_finished(t, res, n, done, arg);
 	}
 	PG_CATCH();
 	{
-		if (added)
-			curl_multi_remove_handle(multi, easy);
-		curl_slist_free_all(headers);
+		release(t, n, added);
 		PG_RE_THROW();
 	}
 	PG_END_TRY();
-	curl_multi_remove_handle(multi, easy);
-	curl_slist_free_all(headers);
-	return result;
+	release(t, n, added);
 }
 
 static bool
@@ -253,33 +305,20 @@ is_setup_failure(CURLcode code)
 	}
 }
 
-void
-http_perform(const HttpRequest *req, HttpResult *res)
+/* What one finished transfer came to. */
+static void
+collect(CURL *easy, Transfer *t, HttpResult *res)
 {
-	ResponseBuffer buf;
-	struct curl_slist *headers;
-	char		errbuf[CURL_ERROR_SIZE];
-	CURLcode	code;
 	long		request_size = 0;
+	CURLcode	code = t->result;
 
-	http_init();
-
-	memset(&buf, 0, sizeof(buf));
-	buf.cxt = CurrentMemoryContext;
-	buf.limit = (size_t) sms_api_max_response_bytes;
-	errbuf[0] = '\0';
 	memset(res, 0, sizeof(*res));
 	res->retry_after_s = -1;
-
-	headers = build_headers(req);
-	set_options(req, &buf, headers, errbuf);
-	code = run_transfer(headers);
-
-	if (buf.oom)
+	if (t->buf.oom)
 		ereport(ERROR,
 				(errcode(ERRCODE_OUT_OF_MEMORY),
 				 errmsg("out of memory"),
-				 errdetail("Could not buffer an answer of %zu bytes.", buf.len)));
+				 errdetail("Could not buffer an answer of %zu bytes.", t->buf.len)));
 
 	curl_easy_getinfo(easy, CURLINFO_REQUEST_SIZE, &request_size);
 	if (code == CURLE_OK)
@@ -293,19 +332,19 @@ http_perform(const HttpRequest *req, HttpResult *res)
 			retry_after > 0)
 			res->retry_after_s = (long) Min(retry_after, (curl_off_t) 86400);
 #endif
-		if (buf.data == NULL)
-			buf.data = palloc(1);
-		buf.data[buf.len] = '\0';
-		res->body = buf.data;
-		res->body_len = buf.len;
+		if (t->buf.data == NULL)
+			t->buf.data = palloc(1);
+		t->buf.data[t->buf.len] = '\0';
+		res->body = t->buf.data;
+		res->body_len = t->buf.len;
 		return;
 	}
 
-	strlcpy(res->error, errbuf[0] ? errbuf : curl_easy_strerror(code), sizeof(res->error));
-	if (buf.data != NULL)
-		pfree(buf.data);
+	strlcpy(res->error, t->errbuf[0] ? t->errbuf : curl_easy_strerror(code), sizeof(res->error));
+	if (t->buf.data != NULL)
+		pfree(t->buf.data);
 
-	if (buf.too_large || code == CURLE_FILESIZE_EXCEEDED)
+	if (t->buf.too_large || code == CURLE_FILESIZE_EXCEEDED)
 		res->outcome = HTTP_TOO_LARGE;
 	else if (is_setup_failure(code))
 		res->outcome = HTTP_SETUP_FAILED;
@@ -314,6 +353,46 @@ http_perform(const HttpRequest *req, HttpResult *res)
 		res->outcome = HTTP_CONNECT_FAILED;
 	else
 		res->outcome = HTTP_NO_ANSWER;
+}
+
+void
+http_perform_many(const HttpRequest *reqs, HttpResult *res, int n,
+				  HttpDone done, void *arg)
+{
+	Transfer	t[HTTP_MAX_PARALLEL];
+
+	Assert(n >= 1 && n <= HTTP_MAX_PARALLEL);
+	http_init(n);
+	memset(t, 0, sizeof(t));
+	for (int i = 0; i < n; i++)
+	{
+		t[i].buf.cxt = CurrentMemoryContext;
+		t[i].buf.limit = (size_t) sms_api_max_response_bytes;
+	}
+	PG_TRY();
+	{
+		for (int i = 0; i < n; i++)
+		{
+			t[i].headers = build_headers(&reqs[i]);
+			set_options(handles[i], &reqs[i], &t[i].buf, t[i].headers, t[i].errbuf);
+		}
+	}
+	PG_CATCH();
+	{
+		release(t, n, 0);
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
+	run_transfers(t, res, n, done, arg);
+	for (int i = 0; i < n; i++)
+		if (!t[i].reported)
+			collect(handles[i], &t[i], &res[i]);
+}
+
+void
+http_perform(const HttpRequest *req, HttpResult *res)
+{
+	http_perform_many(req, res, 1, NULL, NULL);
 }
 
 char *

@@ -35,11 +35,24 @@ typedef struct HttpResult
 	char		error[256];		/* libcurl's description when not answered */
 } HttpResult;
 
+/* Transfers that may run at once (http_perform_many). */
+#define HTTP_MAX_PARALLEL 4
+
 /*
  * Perform one attempt. Waits in short slices and lets CHECK_FOR_INTERRUPTS
  * raise a cancel or statement_timeout; the transfer is released first.
  */
 extern void http_perform(const HttpRequest *req, HttpResult *res);
+
+/* Called as soon as the i-th of several transfers is complete. */
+typedef void (*HttpDone) (int i, HttpResult *res, void *arg);
+
+/*
+ * One attempt of each of n (<= HTTP_MAX_PARALLEL) requests, in flight
+ * together; done (if not NULL) hears of each as it completes.
+ */
+extern void http_perform_many(const HttpRequest *reqs, HttpResult *res, int n,
+							  HttpDone done, void *arg);
 
 /* Percent-encode s for a query string, palloc'd. */
 extern char *http_escape(const char *s);

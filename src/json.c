@@ -259,6 +259,51 @@ codec_bulk_request(const SmsMessage *common, const char *defaults_json,
 	return result;
 }
 
+char *
+codec_outbox_request(const SmsMessage *msgs, int n, size_t *len)
+{
+	struct json_object *volatile req = json_object_new_object();
+	struct json_object *volatile scratch = NULL;
+	char	   *result = NULL;
+
+	if (req == NULL)
+		json_oom();
+	PG_TRY();
+	{
+		struct json_object *messages = json_object_new_array_ext(n);
+
+		put(req, NULL, "messages", messages);
+		for (int i = 0; i < n; i++)
+		{
+			struct json_object *m = json_object_new_object();
+
+			if (m == NULL || json_object_array_add(messages, m) != 0)
+			{
+				json_object_put(m);
+				json_oom();
+			}
+			/* the group shares its root fields: take them from the first */
+			if (i > 0 && (scratch = json_object_new_object()) == NULL)
+				json_oom();
+			put_string(m, NULL, "destination", msgs[i].destination);
+			put_string(m, NULL, "correlationId", msgs[i].correlation_id);
+			put_message_fields(m, i == 0 ? req : scratch, &msgs[i]);
+			json_object_put(scratch);
+			scratch = NULL;
+		}
+		result = serialize(req, len);
+	}
+	PG_CATCH();
+	{
+		json_object_put(scratch);
+		json_object_put(req);
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
+	json_object_put(req);
+	return result;
+}
+
 static struct json_object *
 string_array(char *const *items, int n)
 {

@@ -9,6 +9,7 @@
 #include "storage/ipc.h"
 #include "storage/lwlock.h"
 #include "storage/shmem.h"
+#include "utils/timestamp.h"
 
 #include "shmem.h"
 
@@ -77,4 +78,26 @@ shmem_wake_worker(void)
 	SpinLockRelease(&sms_api_shared->mutex);
 	if (latch != NULL)
 		SetLatch(latch);
+}
+
+void
+shmem_notify_outbox(void)
+{
+	Latch	   *latch;
+
+	SpinLockAcquire(&sms_api_shared->mutex);
+	sms_api_shared->outbox_pending = true;
+	latch = sms_api_shared->worker_latch;
+	SpinLockRelease(&sms_api_shared->mutex);
+	if (latch != NULL)
+		SetLatch(latch);
+}
+
+void
+shmem_record_error(const char *message)
+{
+	SpinLockAcquire(&sms_api_shared->mutex);
+	strlcpy(sms_api_shared->last_error, message, sizeof(sms_api_shared->last_error));
+	sms_api_shared->last_error_at = GetCurrentTimestamp();
+	SpinLockRelease(&sms_api_shared->mutex);
 }

@@ -29,6 +29,8 @@ typedef struct SmsApiShared
 	TimestampTz last_error_at;
 	bool		waiting_logged; /* "extension not installed" said once */
 	bool		wake_requested; /* sms_api.wake(): everything is due now */
+	bool		outbox_pending; /* a transaction that queued committed */
+	bool		drain_paused;	/* 401/403/404: wait for new settings */
 
 	pg_atomic_uint64 requests;
 	pg_atomic_uint64 messages_sent;
@@ -43,7 +45,13 @@ extern SmsApiShared *sms_api_shared;
 /* Ask for shared memory (from _PG_init, when preloading). */
 extern void shmem_install_hooks(void);
 
-/* Set the worker's latch, if a worker runs. */
+/* sms_api.wake(): everything becomes due; sets the worker's latch. */
 extern void shmem_wake_worker(void);
+
+/* Keep the worker's latest error for worker_status. */
+extern void shmem_record_error(const char *message);
+
+/* A transaction that queued messages committed; sets the worker's latch. */
+extern void shmem_notify_outbox(void);
 
 #endif							/* SMS_API_SHMEM_H */

@@ -13,6 +13,7 @@
 #include "miscadmin.h"
 
 #include "guc.h"
+#include "outbox.h"
 #include "shmem.h"
 #include "store.h"
 #include "worker.h"
@@ -30,6 +31,7 @@ _PG_init(void)
 	preloaded = process_shared_preload_libraries_in_progress;
 	settings_define(preloaded);
 	store_init();
+	outbox_init();
 	if (preloaded)
 	{
 		shmem_install_hooks();

@@ -21,6 +21,7 @@
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
+#include "utils/memutils.h"
 #include "utils/numeric.h"
 #include "utils/timestamp.h"
 
@@ -513,6 +514,9 @@ bulk_common_from_args(FunctionCallInfo fcinfo, SmsMessage *msg)
 void
 validate_bulk_arrays(const BulkArrays *a)
 {
+	MemoryContext each;
+	MemoryContext old;
+
 	if (a->ndims > 1)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -524,18 +528,25 @@ validate_bulk_arrays(const BulkArrays *a)
 						a->ncorrelation_ids, a->n),
 				 errhint("Pass NULL, or one correlation id per destination.")));
 
+	/* a million destinations must not cost a million leftovers */
+	each = AllocSetContextCreate(CurrentMemoryContext, "sms_api validate destination",
+								 ALLOCSET_SMALL_SIZES);
+	old = MemoryContextSwitchTo(each);
 	for (int i = 0; i < a->n; i++)
 	{
 		if (a->destination_nulls[i])
 			ereport(ERROR,
 					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 					 errmsg("destinations[%d] must not be null", i + 1)));
-		pfree(validate_destination(TextDatumGetCString(a->destinations[i]),
-								   psprintf("destination at destinations[%d]", i + 1)));
+		(void) validate_destination(TextDatumGetCString(a->destinations[i]),
+									psprintf("destination at destinations[%d]", i + 1));
 		if (a->correlation_ids != NULL && !a->correlation_nulls[i])
-			pfree(checked_text(TextDatumGetCString(a->correlation_ids[i]),
-							   psprintf("correlation_ids[%d]", i + 1), MAX_CORRELATION_ID));
+			(void) checked_text(TextDatumGetCString(a->correlation_ids[i]),
+								psprintf("correlation_ids[%d]", i + 1), MAX_CORRELATION_ID);
+		MemoryContextReset(each);
 	}
+	MemoryContextSwitchTo(old);
+	MemoryContextDelete(each);
 }
 
 int
@@ -585,16 +596,24 @@ validate_bulk_json(Jsonb *messages, Jsonb *defaults, Jsonb *options)
 	return n;
 }
 
+/* Fields a bulk request carries at its root, as the API documents them. */
+static const char *const root_fields[] = {
+	"campaignAlias", "timeWindow", "timeZone", "scheduledDate",
+	"flowId", "templateId", "templateName"
+};
+
 bool
 field_at_bulk_root(const char *name)
 {
-	static const char *const root_fields[] = {
-		"campaignAlias", "timeWindow", "timeZone", "scheduledDate",
-		"flowId", "templateId", "templateName"
-	};
-
 	for (size_t i = 0; i < lengthof(root_fields); i++)
 		if (strcmp(root_fields[i], name) == 0)
 			return true;
 	return false;
+}
+
+const char *const *
+bulk_root_fields(int *n)
+{
+	*n = lengthof(root_fields);
+	return root_fields;
 }

@@ -75,4 +75,7 @@ extern char *validate_destination(const char *value, const char *argname);
 /* Whether sms_send_bulk sends this field at the root rather than in defaultValues. */
 extern bool field_at_bulk_root(const char *name);
 
+/* Those fields, all of them. */
+extern const char *const *bulk_root_fields(int *n);
+
 #endif							/* SMS_API_VALIDATE_H */

@@ -40,6 +40,7 @@
 #endif
 
 #include "api.h"
+#include "drain.h"
 #include "guc.h"
 #include "query.h"
 #include "shmem.h"
@@ -66,6 +67,10 @@ PGDLLEXPORT void sms_api_worker_main(Datum main_arg);
 /* Overlap between successive MO reconciliation windows. */
 #define MO_WINDOW_OVERLAP_MS 60000
 #define MO_WINDOW_DAYS 5
+/* How long one drain may go on before polls get a turn. */
+#define DRAIN_SLICE_MS 10000
+/* How often sent and failed outbox rows are pruned. */
+#define PRUNE_INTERVAL_MS (10 * 60 * 1000)
 
 typedef struct Task
 {
@@ -82,6 +87,12 @@ static TimestampTz cursor_updated_at;
 static char cursor_id[UUID_LEN * 2 + 5];
 
 static int	mo_polls_since_reconcile = MO_RECONCILE_EVERY;	/* reconcile at start */
+
+/* the outbox */
+static bool outbox_recovered = false;
+static bool outbox_due = true;	/* drain at start */
+static TimestampTz next_prune = 0;
+static char last_error_text[WORKER_TEXT_LEN];
 static TimestampTz mo_window_start = 0;
 
 static ApiCounters published;
@@ -110,15 +121,6 @@ set_state(const char *state)
 	strlcpy(sms_api_shared->worker_state, state, sizeof(sms_api_shared->worker_state));
 	SpinLockRelease(&sms_api_shared->mutex);
 	pgstat_report_activity(STATE_RUNNING, state);
-}
-
-static void
-record_error(const char *message)
-{
-	SpinLockAcquire(&sms_api_shared->mutex);
-	strlcpy(sms_api_shared->last_error, message, sizeof(sms_api_shared->last_error));
-	sms_api_shared->last_error_at = GetCurrentTimestamp();
-	SpinLockRelease(&sms_api_shared->mutex);
 }
 
 static void
@@ -165,6 +167,19 @@ consume_wake(void)
 	return woken;
 }
 
+/* A transaction that queued messages has committed. */
+static bool
+consume_outbox(void)
+{
+	bool		pending;
+
+	SpinLockAcquire(&sms_api_shared->mutex);
+	pending = sms_api_shared->outbox_pending;
+	sms_api_shared->outbox_pending = false;
+	SpinLockRelease(&sms_api_shared->mutex);
+	return pending;
+}
+
 static bool
 extension_installed(void)
 {
@@ -172,6 +187,7 @@ extension_installed(void)
 
 	MemoryContext cxt = CurrentMemoryContext;
 
+	SetCurrentStatementStartTimestamp();
 	StartTransactionCommand();
 	installed = OidIsValid(get_extension_oid("sms_api", true));
 	CommitTransactionCommand();
@@ -184,19 +200,27 @@ extension_installed(void)
  * worker_status; the transaction is rolled back and false returned.
  */
 static bool
-in_transaction(bool (*fn) (void), bool *result)
+run_step(bool (*fn) (void), bool *result, bool transactional)
 {
 	MemoryContext cxt = CurrentMemoryContext;
 	volatile bool ok = true;
 
 	PG_TRY();
 	{
-		StartTransactionCommand();
-		PushActiveSnapshot(GetTransactionSnapshot());
+		if (transactional)
+		{
+			/* a worker has no client statements: now() would stand still */
+			SetCurrentStatementStartTimestamp();
+			StartTransactionCommand();
+			PushActiveSnapshot(GetTransactionSnapshot());
+		}
 		*result = fn();
-		PopActiveSnapshot();
-		CommitTransactionCommand();
-		MemoryContextSwitchTo(cxt);
+		if (transactional)
+		{
+			PopActiveSnapshot();
+			CommitTransactionCommand();
+			MemoryContextSwitchTo(cxt);
+		}
 	}
 	PG_CATCH();
 	{
@@ -206,9 +230,12 @@ in_transaction(bool (*fn) (void), bool *result)
 		MemoryContextSwitchTo(cxt);
 		edata = CopyErrorData();
 		FlushErrorState();
+		/* also ends a transaction a step opened itself */
 		AbortCurrentTransaction();
-		record_error(edata->detail ? psprintf("%s: %s", edata->message, edata->detail)
-					 : edata->message);
+		strlcpy(last_error_text,
+				edata->detail ? psprintf("%s: %s", edata->message, edata->detail) : edata->message,
+				sizeof(last_error_text));
+		shmem_record_error(last_error_text);
 		ereport(LOG,
 				(errmsg("sms_api worker: %s", edata->message),
 				 edata->detail ? errdetail_internal("%s", edata->detail) : 0));
@@ -218,6 +245,12 @@ in_transaction(bool (*fn) (void), bool *result)
 	}
 	PG_END_TRY();
 	return ok;
+}
+
+static bool
+in_transaction(bool (*fn) (void), bool *result)
+{
+	return run_step(fn, result, true);
 }
 
 /* One page of the status list; true if it held anything. */
@@ -416,6 +449,57 @@ poll_mos(void)
 	schedule(&mo_task, ok, sms_api_mo_poll_interval_ms);
 }
 
+static bool
+prune_outbox(void)
+{
+	SPI_connect();
+	if (SPI_execute("SELECT sms_api.prune()", false, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not prune the outbox");
+	SPI_finish();
+	return true;
+}
+
+/* Send what the outbox holds, round after round, within a time slice. */
+static void
+drain_outbox(void)
+{
+	TimestampTz until = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), DRAIN_SLICE_MS);
+	bool		claimed = true;
+	bool		more;
+	bool		done;
+
+	if (!outbox_recovered && in_transaction(drain_recover, &done))
+		outbox_recovered = true;
+
+	set_state("sending");
+	while (claimed && !drain_paused && GetCurrentTimestamp() < until)
+	{
+		CHECK_FOR_INTERRUPTS();
+		if (!in_transaction(drain_claim, &claimed) || !claimed)
+			break;
+		do
+		{
+			if (!run_step(drain_send_round, &more, false))
+			{
+				/* a setting is missing or unusable: wait for a reload */
+				drain_abort_round(last_error_text);
+				(void) in_transaction(drain_record, &done);
+				more = false;
+			}
+		} while (more && !drain_paused);
+	}
+	/* more left than one slice could send: go on after the polls */
+	outbox_due = claimed && !drain_paused;
+	(void) in_transaction(drain_next_due, &done);
+
+	SpinLockAcquire(&sms_api_shared->mutex);
+	sms_api_shared->last_drain_at = GetCurrentTimestamp();
+	SpinLockRelease(&sms_api_shared->mutex);
+
+	if (GetCurrentTimestamp() >= next_prune && in_transaction(prune_outbox, &done))
+		next_prune = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), PRUNE_INTERVAL_MS);
+}
+
 /* Run what is due; returns how long to sleep. */
 static long
 run_due_tasks(void)
@@ -425,6 +509,12 @@ run_due_tasks(void)
 	TimestampTz next = TimestampTzPlusMilliseconds(now, EXTENSION_RECHECK_MS);
 	long		secs;
 	int			usecs;
+
+	if (!drain_paused &&
+		(outbox_due || (drain_next_due_at != 0 && now >= drain_next_due_at)))
+		drain_outbox();
+	if (!drain_paused && drain_next_due_at != 0)
+		next = Min(next, drain_next_due_at);
 
 	if (sms_api_status_poll_interval_ms > 0)
 	{
@@ -438,7 +528,10 @@ run_due_tasks(void)
 			poll_mos();
 		next = Min(next, mo_task.next_due);
 	}
-	set_state((status_task.failures || mo_task.failures) ? "backing off" : "idle");
+	if (drain_paused)
+		set_state("paused: check the account and sms_api.base_url");
+	else
+		set_state((status_task.failures || mo_task.failures) ? "backing off" : "idle");
 
 	TimestampDifference(GetCurrentTimestamp(), next, &secs, &usecs);
 	return Max(secs * 1000 + usecs / 1000, 1);
@@ -470,11 +563,18 @@ sms_api_worker_main(Datum main_arg)
 		{
 			ConfigReloadPending = false;
 			ProcessConfigFile(PGC_SIGHUP);
-			/* new intervals take effect now */
+			/* new intervals take effect now; new credentials resume sending */
 			status_task.next_due = mo_task.next_due = 0;
+			drain_paused = false;
+			outbox_due = true;
 		}
 		if (consume_wake())
+		{
 			status_task.next_due = mo_task.next_due = 0;
+			outbox_due = true;
+		}
+		if (consume_outbox())
+			outbox_due = true;
 
 		if (!extension_installed())
 		{
@@ -490,6 +590,8 @@ sms_api_worker_main(Datum main_arg)
 								sms_api_database),
 						 errhint("Run CREATE EXTENSION sms_api in that database, or set sms_api.database.")));
 			set_state("waiting for CREATE EXTENSION");
+			outbox_recovered = false;
+			outbox_due = true;
 			timeout_ms = EXTENSION_RECHECK_MS;
 		}
 		else

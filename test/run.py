@@ -348,6 +348,44 @@ def listen_gets_one_notification_per_transaction(ctx):
 
 
 @driver_test
+def outbox_picked_up_at_commit(ctx):
+    """The commit wakes the worker: the request leaves well before any poll."""
+    sim_control(ctx.sim, "/_sim/reset", {})
+    time.sleep(2.5)  # let the worker settle into its idle wait
+    t0 = time.time()
+    sql(ctx, "SELECT sms_api.sms_queue('5511900000001', 'now')")
+    deadline = t0 + 5
+    while not sim_requests(ctx, "/v1/send-bulk-sms"):
+        assert time.time() < deadline, "the queued message was not sent within 5 s"
+        time.sleep(0.005)
+    took = time.time() - t0
+    assert took < 1.0, "picked up %.3f s after commit" % took
+
+
+@driver_test
+def worker_killed_mid_batch_loses_nothing(ctx):
+    """Three batches in flight, the API accepts the first but its answer never
+    comes, the worker is killed: the other two were recorded at once, the
+    first is sent again after the restart. Nothing lost, one batch twice."""
+    sim_control(ctx.sim, "/_sim/reset", {})
+    sim_control(ctx.sim, "/_sim/fault", {"kind": "hang", "process": True, "seconds": 60,
+                                         "path": "/v1/send-bulk-sms"})
+    sql(ctx, "DELETE FROM sms_api.outbox")
+    sql(ctx, "SELECT count(sms_api.sms_queue('5581' || lpad(g::text, 6, '0') || '000', 'batch', 'k-' || g)) "
+             "FROM generate_series(1, 3000) g")
+    wait_for(ctx, "SELECT count(*) = 2000 FROM sms_api.outbox WHERE state = 'sent'",
+             what="the two answered batches to be recorded")
+    assert sql(ctx, "SELECT count(*) FROM sms_api.outbox WHERE state = 'sending'") == "1000"
+    sql(ctx, "SELECT pg_terminate_backend(%s)" % worker_pid(ctx))
+    wait_for(ctx, "SELECT count(*) = 3000 FROM sms_api.outbox WHERE state = 'sent'",
+             what="the interrupted batch to be sent after the restart")
+    accepted = sim_control(ctx.sim, "/_sim/stats")["messages"]
+    assert accepted == 4000, "the API accepted %d messages for 3000 rows" % accepted
+    assert "queued again" in ctx.cluster.server_log()
+    sim_control(ctx.sim, "/_sim/reset", {})
+
+
+@driver_test
 def worker_back_after_crash(ctx):
     """A crashed worker (SIGKILL: the server restarts every backend) is back within 5 s."""
     import signal

@@ -1,0 +1,1086 @@
+#!/usr/bin/env python3
+"""sms_api benchmarks (make bench).
+
+Builds and installs the extension, starts in a temporary directory a
+throwaway cluster (sms_api preloaded, rate limits off), a local nginx that
+answers the API's send, bulk and status-list endpoints as fast as it can, and
+the Python API simulator (for its "hang" fault). Then it measures, in one
+run, each figure next to a reference measured in the same run, and prints a
+table: figure, ours, reference, ratio, target, result. Everything is stopped
+and removed at the end.
+
+Figures (see bench/README.md):
+  send     sequential sms_send() calls/s in one session vs a raw libcurl loop
+           (bench/rawloop.c) posting the same single-send body;     >= 0.9x
+  bulk     sms_send_bulk() of 100,000 destinations, messages/s, vs the
+           ceiling raw loop (the same 100 bodies of 1000) + plain SQL that
+           builds the same input and output and records the ids;   >= 0.8x
+  memory   peak backend memory (VmHWM) of sms_send_bulk() of 1,000,000
+           destinations minus that of the same plain SQL;           < 64 MB
+  merge    sms_status_list() merging 100,000 statuses into message_status,
+           rows/s, next to a plain INSERT of the same rows;  >= 150,000 rows/s
+  cancel   pg_cancel_backend() and statement_timeout against a hung request,
+           20 trials each, median and max;                          < 100 ms
+
+Noisy 2-core machines: every timed figure is warmed up, repeated (--reps,
+best taken), and ours and its reference are interleaved.
+
+Needs root for apt-get and `make install` (or run with --no-build after
+installing the extension yourself). Only 127.0.0.1 is used.
+"""
+import argparse
+import datetime
+import grp
+import json
+import os
+import pwd
+import random
+import re
+import select
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+import uuid
+
+BENCH = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(BENCH)
+sys.path.insert(0, os.path.join(REPO, "test"))
+import harness  # noqa: E402
+
+NGINX_MODULES = "/usr/lib/nginx/modules"
+LUA_MODULE = os.path.join(NGINX_MODULES, "ngx_http_lua_module.so")
+NDK_MODULE = os.path.join(NGINX_MODULES, "ndk_http_module.so")
+
+# What building, the cluster and this script need (installed when missing).
+PACKAGES = ["nginx", "libnginx-mod-http-lua", "build-essential", "postgresql-15",
+            "postgresql-server-dev-15", "libcurl4-openssl-dev", "libjson-c-dev"]
+
+TEXT = "Benchmark message"
+USERNAME = "bench"
+BATCH_ID = "5b1e6b7e-5c8f-4f3a-9d55-2b1f4d1c0a01"  # the reference's batch id column
+
+
+def log(msg):
+    print("[bench %s] %s" % (time.strftime("%H:%M:%S"), msg), flush=True)
+
+
+def destination(i):
+    """The i-th benchmark destination (13 digits), as the SQL below builds it."""
+    return "55119%08d" % i
+
+
+DEST_SQL = "'55119' || lpad(g::text, 8, '0')"
+
+
+def array_sql(n):
+    return "(SELECT array_agg(%s ORDER BY g) FROM generate_series(1, %d) g)" % (DEST_SQL, n)
+
+
+# Setup ----------------------------------------------------------------------
+
+def ensure_packages():
+    missing = []
+    for p in PACKAGES:
+        r = subprocess.run(["dpkg-query", "-W", "-f=${Status}", p], text=True,
+                           stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        if "install ok installed" not in r.stdout:
+            missing.append(p)
+    if not missing:
+        return
+    if os.geteuid() != 0:
+        sys.exit("bench: missing Debian packages %s; install them as root (apt-get install %s)"
+                 % (", ".join(missing), " ".join(missing)))
+    log("installing %s" % " ".join(missing))
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    subprocess.run(["apt-get", "update", "-qq"], check=True, env=env)
+    subprocess.run(["apt-get", "install", "-y", "-qq", "--no-install-recommends"] + missing,
+                   check=True, env=env, stdout=subprocess.DEVNULL)
+
+
+def build_extension():
+    log("building and installing the extension (make && make install)")
+    for target in ([], ["install"]):
+        r = subprocess.run(["make", "-C", REPO] + target, text=True,
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        if r.returncode != 0:
+            sys.exit("bench: `%s` failed:\n%s" % (" ".join(["make"] + target), r.stdout[-4000:]))
+
+
+def compile_rawloop(workdir):
+    exe = os.path.join(workdir, "rawloop")
+    r = subprocess.run(["cc", "-O2", "-Wall", "-Wextra", "-Werror", "-o", exe,
+                        os.path.join(BENCH, "rawloop.c"), "-lcurl"],
+                       text=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    if r.returncode != 0 or r.stdout.strip():
+        sys.exit("bench: compiling bench/rawloop.c failed or warned:\n" + r.stdout)
+    return exe
+
+
+# Data files -----------------------------------------------------------------
+
+def compact(obj):
+    """JSON as json-c's JSON_C_TO_STRING_PLAIN writes it (what sms_api sends)."""
+    return json.dumps(obj, separators=(",", ":"), ensure_ascii=False)
+
+
+def single_body():
+    return compact({"destination": destination(1), "messageText": TEXT})
+
+
+def bulk_body(first, n):
+    return compact({"messages": [{"destination": destination(first + i)} for i in range(n)],
+                    "defaultValues": {"messageText": TEXT}})
+
+
+CARRIERS = [(1, "VIVO"), (2, "CLARO"), (4, "TIM"), (5, "OI"), (3, "NEXTEL")]
+
+
+def status_items(n, seed=20240601):
+    """n realistic statuses with distinct ids: most delivered, some not
+    delivered, some still only sent; about half from a campaign."""
+    rnd = random.Random(seed)
+    base_ms = 1717200000000
+    for i in range(n):
+        carrier = CARRIERS[rnd.randrange(len(CARRIERS))]
+        sent_at = base_ms + i * 37 + rnd.randrange(1000)
+        item = {
+            "id": str(uuid.UUID(int=rnd.getrandbits(128), version=4)),
+            "correlationId": "order-%07d" % i,
+            "carrierId": carrier[0],
+            "carrierName": carrier[1],
+            "destination": destination(i + 1),
+            "sentStatusCode": 2,
+            "sentStatus": "SENT_SUCCESS",
+            "sentAt": sent_at,
+        }
+        r = rnd.random()
+        if r < 0.85:
+            item.update({"deliveredStatusCode": 4, "deliveredStatus": "DELIVERED_SUCCESS",
+                         "deliveredAt": sent_at + 1500 + rnd.randrange(60000)})
+        elif r < 0.90:
+            item.update({"deliveredStatusCode": 104, "deliveredStatus": "NOT_DELIVERED",
+                         "deliveredAt": sent_at + 86400000})
+        if rnd.random() < 0.5:
+            item["campaignId"] = 40000 + rnd.randrange(20)
+        item["extraInfo"] = "" if rnd.random() < 0.7 else "segment=%d" % rnd.randrange(100)
+        yield item
+
+
+def write_status_file(path, n):
+    with open(path, "w") as f:
+        f.write('{"total":%d,"smsStatuses":[' % n)
+        for i, item in enumerate(status_items(n)):
+            if i:
+                f.write(",")
+            f.write(compact(item))
+        f.write("]}")
+    os.chmod(path, 0o644)
+
+
+# nginx ----------------------------------------------------------------------
+
+BULK_LUA = r"""
+        ngx.req.read_body()
+        local body = ngx.req.get_body_data()
+        if body == nil then
+          ngx.status = 413
+          ngx.say('{"errorCode":413,"errorMessage":"request body not buffered in memory"}')
+          return
+        end
+        -- one id per message: count the messages cheaply
+        local find = string.find
+        local n, pos = 0, 1
+        while true do
+          local s, e = find(body, '"destination"', pos, true)
+          if not s then break end
+          n = n + 1
+          pos = e + 1
+        end
+        -- $request_id is 32 random hex digits per request: the batch id, and
+        -- the prefix of the message ids (then the message's index)
+        local rid = ngx.var.request_id
+        local prefix = rid:sub(1, 8) .. "-" .. rid:sub(9, 12) .. "-" .. rid:sub(13, 16) .. "-" .. rid:sub(17, 20) .. "-"
+        local fmt = string.format
+        local parts = {}
+        for i = 1, n do
+          parts[i] = fmt('{"id":"%s%012x"}', prefix, i)
+        end
+        ngx.print('{"id":"', prefix, rid:sub(21, 32), '","messages":[', table.concat(parts, ","), ']}')
+"""
+
+
+def nginx_conf(ngxdir, port, status_file):
+    user = ""
+    if os.geteuid() == 0:
+        # workers only read the status file (0644 in a 0755 directory)
+        try:
+            pwd.getpwnam("nobody")
+            grp.getgrnam("nogroup")
+            user = "user nobody nogroup;"
+        except KeyError:
+            user = "user root;"
+    tmp = os.path.join(ngxdir, "tmp")
+    return """
+load_module %(ndk)s;
+load_module %(lua)s;
+daemon off;
+master_process on;
+worker_processes 1;
+%(user)s
+pid %(dir)s/nginx.pid;
+error_log %(dir)s/error.log warn;
+events { worker_connections 256; }
+http {
+  access_log off;
+  keepalive_timeout 600s;
+  keepalive_requests 100000000;
+  client_body_temp_path %(tmp)s/body;
+  proxy_temp_path %(tmp)s/proxy;
+  fastcgi_temp_path %(tmp)s/fastcgi;
+  uwsgi_temp_path %(tmp)s/uwsgi;
+  scgi_temp_path %(tmp)s/scgi;
+  sendfile on;
+  tcp_nodelay on;
+  # a distinct, valid UUID per single send: $request_id is 32 random hex digits
+  map $request_id $message_uuid {
+    "~^(?<a>.{8})(?<b>.{4})(?<c>.{4})(?<d>.{4})(?<e>.{12})$" "$a-$b-$c-$d-$e";
+  }
+  server {
+    listen 127.0.0.1:%(port)d;
+    location = /v1/send-sms {
+      default_type application/json;
+      return 200 '[{"id":"$message_uuid"}]';
+    }
+    location = /v1/send-bulk-sms {
+      client_body_buffer_size 16m;
+      client_max_body_size 64m;
+      default_type application/json;
+      content_by_lua_block {%(lua_code)s      }
+    }
+    location = /v1/sms/status/list {
+      default_type application/json;
+      alias %(status_file)s;
+    }
+    location = /nginx_status { stub_status; }
+    location / { return 404 '{"errorCode":404,"errorMessage":"not in the benchmark endpoint"}'; }
+  }
+}
+""" % {"ndk": NDK_MODULE, "lua": LUA_MODULE, "user": user, "dir": ngxdir, "tmp": tmp,
+       "port": port, "status_file": status_file, "lua_code": BULK_LUA}
+
+
+class Nginx:
+    def __init__(self, ngxdir, status_file):
+        self.dir = ngxdir
+        self.port = harness.free_port()
+        self.url = "http://127.0.0.1:%d" % self.port
+        self.status_file = status_file
+        self.proc = None
+
+    def start(self):
+        os.makedirs(os.path.join(self.dir, "tmp"), exist_ok=True)
+        conf = os.path.join(self.dir, "nginx.conf")
+        with open(conf, "w") as f:
+            f.write(nginx_conf(self.dir, self.port, self.status_file))
+        self.out = open(os.path.join(self.dir, "nginx.out"), "w")
+        nginx = shutil.which("nginx") or "/usr/sbin/nginx"
+        self.proc = subprocess.Popen([nginx, "-p", self.dir, "-c", conf,
+                                      "-e", os.path.join(self.dir, "error.log")],
+                                     stdout=self.out, stderr=subprocess.STDOUT)
+        deadline = time.time() + 15
+        while True:
+            if self.proc.poll() is not None:
+                raise RuntimeError("nginx exited: %s" % self.logs())
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
+                    break
+            except OSError:
+                if time.time() > deadline:
+                    raise RuntimeError("nginx did not listen: %s" % self.logs())
+                time.sleep(0.05)
+        return self
+
+    def logs(self):
+        text = ""
+        for name in ("nginx.out", "error.log"):
+            p = os.path.join(self.dir, name)
+            if os.path.exists(p):
+                with open(p, errors="replace") as f:
+                    text += f.read()[-2000:]
+        return text
+
+    def requests(self):
+        """Requests nginx has counted (stub_status), this one included."""
+        with urllib.request.urlopen(self.url + "/nginx_status", timeout=10) as r:
+            lines = r.read().decode().splitlines()
+        return int(lines[2].split()[2])
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        if self.proc:
+            self.out.close()
+
+
+# psql sessions ----------------------------------------------------------------
+
+class Session:
+    """One psql process kept open (one backend), driven over pipes."""
+
+    def __init__(self, cluster, name):
+        cmd = [os.path.join(cluster.bindir, "psql"), "-X", "-q", "-A", "-t",
+               "-v", "ON_ERROR_STOP=0"] + cluster.conninfo()
+        self.p = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                  stderr=subprocess.PIPE, env=dict(os.environ, PGAPPNAME=name))
+        self.out = b""
+        self.err = b""
+        self.n = 0
+        self.pid = int(self.run("SELECT pg_backend_pid();"))
+
+    def send(self, text):
+        self.p.stdin.write(text.encode())
+        self.p.stdin.flush()
+
+    def pump(self, timeout):
+        """Read what is there (waiting up to timeout); returns the time of the read."""
+        fds = [self.p.stdout, self.p.stderr]
+        ready, _, _ = select.select(fds, [], [], timeout)
+        now = time.perf_counter()
+        for f in ready:
+            data = os.read(f.fileno(), 1 << 16)
+            if not data:
+                raise RuntimeError("psql exited: %s" % self.err.decode(errors="replace"))
+            if f is self.p.stdout:
+                self.out += data
+            else:
+                self.err += data
+        return now
+
+    def run(self, sql, timeout=900, check=True):
+        """Run SQL and wait for it; returns stdout (and raises on ERROR if check)."""
+        self.n += 1
+        mark = ("__bench_done_%d__" % self.n).encode()
+        sql = sql.strip()
+        if not sql.endswith(";"):
+            sql += ";"
+        self.send(sql + "\n\\echo " + mark.decode() + "\n")
+        deadline = time.time() + timeout
+        while mark not in self.out:
+            if time.time() > deadline:
+                raise RuntimeError("timed out: %s" % sql[:200])
+            self.pump(1.0)
+        out, _, rest = self.out.partition(mark)
+        self.out = rest.lstrip(b"\n")
+        err = self.err.decode(errors="replace")
+        self.err = b""
+        if check and "ERROR" in err:
+            raise RuntimeError("SQL failed: %s\n%s" % (sql[:300], err))
+        self.last_err = err
+        return out.decode(errors="replace").strip()
+
+    def timed(self, sql, timeout=900):
+        """Wall time of one statement (psql round trip included, well under 1 ms)."""
+        t0 = time.perf_counter()
+        out = self.run(sql, timeout)
+        return time.perf_counter() - t0, out
+
+    def wait_err(self, needle, timeout):
+        """Wait until stderr shows needle; returns the time it arrived."""
+        deadline = time.time() + timeout
+        when = None
+        while needle.encode() not in self.err:
+            if time.time() > deadline:
+                raise RuntimeError("no %r within %ss (stderr: %s)"
+                                   % (needle, timeout, self.err.decode(errors="replace")))
+            when = self.pump(0.5)
+        return when if when is not None else time.perf_counter()
+
+    def proc_status(self):
+        """The backend's /proc/self/status fields, in kB."""
+        text = self.run("SELECT pg_read_file('/proc/self/status');")
+        return {k: int(v) for k, v in re.findall(r"^(Vm\w+|Rss\w+):\s+(\d+) kB", text, re.M)}
+
+    def close(self):
+        if self.p.poll() is None:
+            try:
+                self.p.stdin.close()
+            except OSError:
+                pass
+            try:
+                self.p.wait(30)
+            except subprocess.TimeoutExpired:
+                self.p.kill()
+                self.p.wait()
+
+
+def rawloop(ctx, path, count, bodies, warmup):
+    """Requests per second and seconds of the raw libcurl loop."""
+    cmd = [ctx.rawloop, "-w", str(warmup), ctx.nginx.url + path, str(count), USERNAME,
+           ctx.token] + bodies
+    r = subprocess.run(cmd, text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    if r.returncode != 0:
+        raise RuntimeError("rawloop failed: %s" % r.stderr)
+    m = re.search(r"seconds ([\d.]+) requests_per_second ([\d.]+)", r.stdout)
+    return float(m.group(2)), float(m.group(1))
+
+
+# Profiling (--perf) ------------------------------------------------------------
+
+# Functions outside sms_api.so worth showing next to ours.
+PERF_EXTERNAL = ("fmgr_security_definer", "SPI_execute_plan", "ExecCheckIndexConstraints",
+                 "ExecInsertIndexTuples", "curl_multi_perform", "curl_multi_poll",
+                 "json_tokener_parse_ex", "json_object_put", "tuplestore_putvalues",
+                 "__libc_send", "__libc_recv")
+
+
+def source_files():
+    """function name -> src/file.c, from the definitions (name at a line's start)."""
+    where = {}
+    srcdir = os.path.join(REPO, "src")
+    for name in sorted(os.listdir(srcdir)):
+        if name.endswith(".c"):
+            with open(os.path.join(srcdir, name), errors="replace") as f:
+                for m in re.finditer(r"^([A-Za-z_]\w*)\(", f.read(), re.M):
+                    where.setdefault(m.group(1), "src/" + name)
+    return where
+
+
+def profile(ctx, session, name, sql, setup=None):
+    """Run sql once more (untimed) with perf recording the session's backend."""
+    if not ctx.args.perf:
+        return
+    if setup:
+        session.run(setup)
+    data = os.path.join(ctx.args.perf, name + ".perf.data")
+    rec = subprocess.Popen(["perf", "record", "-q", "-F", "999", "--call-graph", "dwarf,32768",
+                            "-p", str(session.pid), "-o", data],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    time.sleep(1.0)  # perf attaches
+    tree = symfs(ctx, session.pid, data)
+    session.run(sql)
+    rec.send_signal(signal.SIGINT)
+    _, err = rec.communicate(timeout=120)
+    if rec.returncode not in (0, -signal.SIGINT, 130) or not os.path.exists(data):
+        ctx.profiles.append("%s: perf record failed: %s" % (name, err.decode(errors="replace")))
+        return
+    rep = subprocess.run(["perf", "report", "-i", data, "--symfs", tree,
+                          "--children", "--sort", "dso,sym", "-g", "none",
+                          "--percent-limit", "0.5", "--stdio"], text=True,
+                         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL).stdout
+    with open(os.path.join(ctx.args.perf, name + ".report.txt"), "w") as f:
+        f.write(rep)
+    where = source_files()
+    lines = ["%s (share of the backend's CPU samples, callees included; report in %s):"
+             % (name, os.path.join(ctx.args.perf, name + ".report.txt"))]
+    # a DSO can show twice (e.g. before and after its file was replaced):
+    # the rows then hold disjoint samples, so add them up
+    share = {}
+    for m in re.finditer(r"^\s*([\d.]+)%\s+[\d.]+%\s+(\S+)(?: \(deleted\))?\s+\[.\]\s+(\S+)",
+                         rep, re.M):
+        total, dso, sym = float(m.group(1)), m.group(2), m.group(3)
+        if "sms_api" in dso or sym in PERF_EXTERNAL:
+            share[sym] = share.get(sym, 0.0) + total
+    for sym, total in sorted(share.items(), key=lambda kv: -kv[1]):
+        if total >= 1.0:
+            lines.append("  %5.1f%%  %s%s" % (total, sym, "  (%s)" % where[sym] if sym in where
+                                                else ""))
+    ctx.profiles.append("\n".join(lines))
+
+
+def symfs(ctx, pid, data):
+    """A --symfs tree: every file the backend maps, as itself, except
+    sms_api.so, which is the copy taken when the cluster started (perf cannot
+    read a mapped file that a `make install` has replaced meanwhile)."""
+    root = data + ".symfs"
+    with open("/proc/%d/maps" % pid) as f:
+        paths = {m.group(1) for m in re.finditer(r"\s(/[^\n]*?)(?: \(deleted\))?$", f.read(), re.M)}
+    paths.add(ctx.so_path)
+    for path in paths:
+        target = root + path
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        if path == ctx.so_path:
+            for name in (target, target + " (deleted)"):
+                shutil.copyfile(ctx.so_copy, name)
+        elif not os.path.lexists(target):
+            os.symlink(path, target)
+    return root
+
+
+# Figures --------------------------------------------------------------------
+
+class Row:
+    def __init__(self, figure, ours, reference, ratio, target, ok, note=""):
+        self.figure, self.ours, self.reference = figure, ours, reference
+        self.ratio, self.target, self.ok, self.note = ratio, target, ok, note
+
+    @property
+    def result(self):
+        return "info" if self.ok is None else ("pass" if self.ok else "FAIL")
+
+
+def fmt_rate(x, unit):
+    return "{:,.0f} {}".format(x, unit)
+
+
+def order(rep):
+    """Interleave: ours first in even repetitions, the reference first in odd."""
+    return (0, 1) if rep % 2 == 0 else (1, 0)
+
+
+def send_sql(n):
+    return ("SELECT count(s.id) FROM generate_series(1, %d) g, "
+            "LATERAL sms_api.sms_send(%s, '%s') s" % (n, DEST_SQL, TEXT))
+
+
+def figure_send(ctx):
+    n = ctx.args.sends
+    stmt = send_sql(n)
+    s = Session(ctx.cluster, "bench_send")
+    try:
+        plan = s.run("EXPLAIN (VERBOSE, COSTS OFF) " + stmt)
+        calls = re.findall(r"sms_api\.sms_send\(", plan)
+        if "Function Scan on sms_api.sms_send" not in plan or len(calls) != 1:
+            raise RuntimeError("sms_send is not called once per row:\n" + plan)
+        ctx.notes.append("send: EXPLAIN shows one Function Scan on sms_api.sms_send per "
+                         "generate_series row (Nested Loop); nginx counted exactly one request "
+                         "per call. Each repetition alternates %d blocks of ours and the raw "
+                         "loop." % ctx.args.blocks)
+        s.run(send_sql(max(n // 20, 200)))  # warm-up
+        rawloop(ctx, "/v1/send-sms", max(n // 20, 200), [ctx.single_body], 10)
+        # each repetition: `blocks` alternating blocks of n/blocks calls, ours
+        # and the raw loop, so that both meet the same phases of a noisy machine
+        blocks = max(1, min(ctx.args.blocks, n // 100))
+        per = [n // blocks + (1 if b < n % blocks else 0) for b in range(blocks)]
+        ours, ref = [], []
+        for rep in range(ctx.args.reps):
+            s.run("TRUNCATE sms_api.message_status;")
+            t_ours = t_ref = 0.0
+            for b, k in enumerate(per):
+                for which in order(rep + b):
+                    if which == 0:
+                        before = ctx.nginx.requests()
+                        secs, out = s.timed(send_sql(k))
+                        sent = ctx.nginx.requests() - before - 1
+                        if int(out) != k or sent != k:
+                            raise RuntimeError("send: %s ids for %d calls, nginx saw %d requests"
+                                               % (out, k, sent))
+                        t_ours += secs
+                    else:
+                        t_ref += rawloop(ctx, "/v1/send-sms", k, [ctx.single_body], 10)[1]
+            ours.append(n / t_ours)
+            ref.append(n / t_ref)
+        log("send: ours %s calls/s, raw loop %s req/s" % (
+            ", ".join("%.0f" % x for x in ours), ", ".join("%.0f" % x for x in ref)))
+        profile(ctx, s, "send", stmt, "TRUNCATE sms_api.message_status;")
+        s.run("TRUNCATE sms_api.message_status;")
+    finally:
+        s.close()
+    o, r = max(ours), max(ref)
+    ctx.raw["send"] = {"ours_calls_per_s": ours, "rawloop_requests_per_s": ref}
+    ctx.notes.append("send: ours takes %.0f us per call, the raw loop %.0f us per request: "
+                     "sms_send adds %.0f us per call over the bare HTTP exchange (the ratio moves "
+                     "with the machine's loopback round trip; this difference moves less)."
+                     % (1e6 / o, 1e6 / r, 1e6 / o - 1e6 / r))
+    return Row("sms_send, sequential calls/s (%s calls, one session)" % "{:,}".format(n),
+               fmt_rate(o, "calls/s"), fmt_rate(r, "req/s (raw libcurl loop)"),
+               "%.2fx" % (o / r), ">= 0.90x", o / r >= 0.9)
+
+
+def bulk_reference_sql(n):
+    """Plain SQL doing what sms_send_bulk does minus the HTTP: build the same
+    input array, produce n rows of send_result's shape, record n ids."""
+    return ("WITH r AS MATERIALIZED ("
+            " SELECT gen_random_uuid() AS id, NULL::text AS correlation_id, d AS destination,"
+            " '%s'::uuid AS batch_id, NULL::text AS error FROM unnest(%s) AS d),"
+            " i AS (INSERT INTO bench.ref_status (id, correlation_id, destination)"
+            " SELECT id, correlation_id, destination FROM r)"
+            " SELECT count(id) FROM r" % (BATCH_ID, array_sql(n)))
+
+
+def bulk_sql(n):
+    return "SELECT count(id) FROM sms_api.sms_send_bulk(%s, '%s')" % (array_sql(n), TEXT)
+
+
+def figure_bulk(ctx):
+    n = ctx.args.bulk
+    chunks = (n + 999) // 1000
+    s = Session(ctx.cluster, "bench_bulk")
+    try:
+        # warm-up: a few requests, the reference at a small size, the raw loop
+        s.run(bulk_sql(3000))
+        s.run(bulk_reference_sql(3000))
+        rawloop(ctx, "/v1/send-bulk-sms", 5, ctx.bulk_bodies[:5], 2)
+        ours, raw, sql = [], [], []
+        for rep in range(ctx.args.reps):
+            for which in order(rep):
+                s.run("TRUNCATE sms_api.message_status, bench.ref_status;")
+                if which == 0:
+                    before = ctx.nginx.requests()
+                    secs, out = s.timed(bulk_sql(n))
+                    sent = ctx.nginx.requests() - before - 1
+                    if int(out) != n or sent != chunks:
+                        raise RuntimeError("bulk: %s ids for %d messages in %d requests"
+                                           % (out, n, sent))
+                    ours.append(secs)
+                else:
+                    raw.append(rawloop(ctx, "/v1/send-bulk-sms", chunks, ctx.bulk_bodies, 2)[1])
+                    secs, out = s.timed(bulk_reference_sql(n))
+                    if int(out) != n:
+                        raise RuntimeError("bulk reference produced %s rows" % out)
+                    sql.append(secs)
+        profile(ctx, s, "bulk", bulk_sql(n), "TRUNCATE sms_api.message_status, bench.ref_status;")
+        s.run("TRUNCATE sms_api.message_status, bench.ref_status;")
+    finally:
+        s.close()
+    log("bulk: ours %s s; raw loop %s s; plain SQL %s s" % tuple(
+        ", ".join("%.3f" % x for x in v) for v in (ours, raw, sql)))
+    o = min(ours)
+    ceiling = min(raw) + min(sql)
+    ctx.raw["bulk"] = {"ours_s": ours, "rawloop_s": raw, "plain_sql_s": sql}
+    ctx.notes.append("bulk: ceiling = best raw loop %.3f s (%d bodies of 1000) + best plain SQL "
+                     "%.3f s; ours best %.3f s." % (min(raw), chunks, min(sql), o))
+    return Row("sms_send_bulk, %s destinations, messages/s" % "{:,}".format(n),
+               fmt_rate(n / o, "msg/s"), fmt_rate(n / ceiling, "msg/s (raw loop + plain SQL)"),
+               "%.2fx" % (ceiling / o), ">= 0.80x", ceiling / o >= 0.8)
+
+
+def peak_memory(ctx, sql, name):
+    """VmHWM of a fresh backend running sql, after touching all of shared_buffers."""
+    s = Session(ctx.cluster, name)
+    try:
+        s.run("SELECT pg_prewarm('bench.ballast', 'buffer');")
+        base = s.proc_status()
+        secs, out = s.timed(sql)
+        after = s.proc_status()
+    finally:
+        s.close()
+    return base, after, secs, out
+
+
+def figure_memory(ctx):
+    n = ctx.args.memory
+    ctx.cluster_session.run("TRUNCATE sms_api.message_status, bench.ref_status;")
+    ob, oa, osecs, oout = peak_memory(ctx, bulk_sql(n), "bench_mem_ours")
+    ctx.cluster_session.run("TRUNCATE sms_api.message_status, bench.ref_status;")
+    rb, ra, rsecs, rout = peak_memory(ctx, bulk_reference_sql(n), "bench_mem_ref")
+    ctx.cluster_session.run("TRUNCATE sms_api.message_status, bench.ref_status;")
+    if int(oout) != n or int(rout) != n:
+        raise RuntimeError("memory: %s and %s rows for %d" % (oout, rout, n))
+    mb = 1024.0
+    ours, ref = oa["VmHWM"] / mb, ra["VmHWM"] / mb
+    diff = ours - ref
+    ctx.raw["memory"] = {"ours_before": ob, "ours_after": oa, "ref_before": rb, "ref_after": ra,
+                         "ours_s": osecs, "ref_s": rsecs}
+    ctx.notes.append(
+        "memory: VmHWM (peak resident set) of a fresh backend, read from /proc/self/status with "
+        "pg_read_file() in the same session; each session first touches all of shared_buffers "
+        "(pg_prewarm of a table larger than it), so shared memory counts the same in both "
+        "(after warm-up VmHWM %.0f MB ours, %.0f MB reference; RssShmem at the end %.0f / %.0f MB). "
+        "Reference: the bulk figure's plain SQL at %s rows. Ours took %.1f s, the reference %.1f s."
+        % (ob["VmHWM"] / mb, rb["VmHWM"] / mb, oa.get("RssShmem", 0) / mb,
+           ra.get("RssShmem", 0) / mb, "{:,}".format(n), osecs, rsecs))
+    return Row("sms_send_bulk, %s destinations, peak backend memory" % "{:,}".format(n),
+               "%.1f MB" % ours, "%.1f MB (plain SQL)" % ref, "%+.1f MB" % diff,
+               "< +64 MB", diff < 64)
+
+
+def status_reference_sql(path):
+    return ("INSERT INTO bench.ref_status (id, correlation_id, carrier_id, carrier_name, destination,"
+            " sent_status_code, sent_status, sent_at, delivered_status_code, delivered_status,"
+            " delivered_at, campaign_id, extra_info)"
+            " SELECT id, \"correlationId\", \"carrierId\", \"carrierName\", destination,"
+            " \"sentStatusCode\", \"sentStatus\", to_timestamp(\"sentAt\" / 1000.0),"
+            " \"deliveredStatusCode\", \"deliveredStatus\", to_timestamp(\"deliveredAt\" / 1000.0),"
+            " \"campaignId\", \"extraInfo\""
+            " FROM jsonb_to_recordset(pg_read_file('%s')::jsonb -> 'smsStatuses') AS r("
+            "id uuid, \"correlationId\" text, \"carrierId\" int, \"carrierName\" text,"
+            " destination text, \"sentStatusCode\" int, \"sentStatus\" text, \"sentAt\" bigint,"
+            " \"deliveredStatusCode\" int, \"deliveredStatus\" text, \"deliveredAt\" bigint,"
+            " \"campaignId\" bigint, \"extraInfo\" text)" % path)
+
+
+MERGE_SQL = "SELECT count(*) FROM sms_api.sms_status_list()"
+
+PRESEND_SQL = ("INSERT INTO sms_api.message_status (id, correlation_id, destination)"
+               " SELECT id, \"correlationId\", destination FROM jsonb_to_recordset("
+               "pg_read_file('%s')::jsonb -> 'smsStatuses') AS r(id uuid, \"correlationId\" text,"
+               " destination text)")
+
+
+def figure_merge(ctx):
+    n = ctx.args.statuses
+    s = Session(ctx.cluster, "bench_merge")
+    ref_sql = status_reference_sql(ctx.status_file)
+    try:
+        s.run("TRUNCATE sms_api.message_status, bench.ref_status;")
+        s.run(MERGE_SQL)           # warm-up
+        s.run(ref_sql)
+        ours, ref, upd = [], [], []
+        for rep in range(ctx.args.reps):
+            for which in order(rep):
+                s.run("TRUNCATE sms_api.message_status, bench.ref_status;")
+                if which == 0:
+                    secs, out = s.timed(MERGE_SQL)
+                    if int(out) != n:
+                        raise RuntimeError("merge returned %s rows for %d" % (out, n))
+                    if int(s.run("SELECT count(*) FROM sms_api.message_status "
+                                 "WHERE sent_status IS NOT NULL")) != n:
+                        raise RuntimeError("merge did not store %d statuses" % n)
+                    ours.append(secs)
+                else:
+                    secs, _ = s.timed(ref_sql)
+                    ref.append(secs)
+            # the same list onto ids already recorded by sends (the update path)
+            s.run("TRUNCATE sms_api.message_status;")
+            s.run(PRESEND_SQL % ctx.status_file)
+            s.run("VACUUM ANALYZE sms_api.message_status;")
+            secs, out = s.timed(MERGE_SQL)
+            upd.append(secs)
+        profile(ctx, s, "merge", MERGE_SQL, "TRUNCATE sms_api.message_status, bench.ref_status;")
+        s.run("TRUNCATE sms_api.message_status, bench.ref_status;")
+    finally:
+        s.close()
+    log("merge: ours %s s; plain INSERT %s s; onto recorded ids %s s" % tuple(
+        ", ".join("%.3f" % x for x in v) for v in (ours, ref, upd)))
+    o, r, u = n / min(ours), n / min(ref), n / min(upd)
+    ctx.raw["merge"] = {"ours_s": ours, "plain_insert_s": ref, "onto_recorded_ids_s": upd}
+    rows = [Row("sms_status_list, %s statuses merged (new ids), rows/s" % "{:,}".format(n),
+                fmt_rate(o, "rows/s"), fmt_rate(r, "rows/s (plain INSERT from JSON)"),
+                "%.2fx" % (o / r), ">= 150,000 rows/s", o >= 150000),
+            Row("sms_status_list, %s statuses onto ids already sent, rows/s" % "{:,}".format(n),
+                fmt_rate(u, "rows/s"), fmt_rate(r, "rows/s (plain INSERT from JSON)"),
+                "%.2fx" % (u / r), "-", None)]
+    ctx.notes.append("merge: the list is one %.1f MB JSON answer (nginx static file); the "
+                     "reference parses the same file with jsonb_to_recordset(pg_read_file()) and "
+                     "INSERTs into a copy of message_status (same indexes)."
+                     % (os.path.getsize(ctx.status_file) / 1048576.0))
+    return rows
+
+
+def sim_control(sim, path, payload=None):
+    data = None if payload is None else json.dumps(payload).encode()
+    req = urllib.request.Request(sim.http + path, data=data,
+                                 method="GET" if data is None else "POST",
+                                 headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=10) as r:
+        return json.loads(r.read() or b"null")
+
+
+def wait_for_sim_requests(sim, count, timeout=10):
+    deadline = time.time() + timeout
+    while sim_control(sim, "/_sim/stats")["requests"] < count:
+        if time.time() > deadline:
+            raise RuntimeError("the hung request did not reach the simulator")
+        time.sleep(0.005)
+
+
+def figure_cancel(ctx):
+    trials = ctx.args.trials
+    sim = ctx.sim
+    a = Session(ctx.cluster, "bench_cancel_victim")
+    b = Session(ctx.cluster, "bench_cancel_canceller")
+    hang_sql = "SELECT id FROM sms_api.sms_send('%s', 'hang');" % destination(1)
+    cancel, timeout_over = [], []
+    st_ms = 200
+    try:
+        a.run("SET sms_api.base_url = '%s';" % sim.http)
+        sim_control(sim, "/_sim/reset", {})
+        a.run("SELECT id FROM sms_api.sms_send('%s', 'warm-up');" % destination(1))
+        rnd = random.Random(7)
+        for _ in range(trials):
+            sim_control(sim, "/_sim/reset", {})
+            sim_control(sim, "/_sim/fault", {"kind": "hang", "seconds": 60})
+            seen = sim_control(sim, "/_sim/stats")["requests"]
+            a.send(hang_sql + "\n\\echo __cancel_done__\n")
+            wait_for_sim_requests(sim, seen + 1)
+            time.sleep(rnd.uniform(0.03, 0.12))  # any phase of the transport's wait
+            t0 = time.perf_counter()
+            b.send("SELECT pg_cancel_backend(%d);\n" % a.pid)
+            t1 = a.wait_err("canceling statement due to user request", 30)
+            cancel.append((t1 - t0) * 1000)
+            while b"__cancel_done__" not in a.out:
+                a.pump(1.0)
+            a.out, a.err = b"", b""
+        b.out, b.err = b"", b""
+        a.run("SET statement_timeout = '%dms';" % st_ms)
+        for _ in range(trials):
+            sim_control(sim, "/_sim/reset", {})
+            sim_control(sim, "/_sim/fault", {"kind": "hang", "seconds": 60})
+            t0 = time.perf_counter()
+            a.send(hang_sql + "\n\\echo __timeout_done__\n")
+            t1 = a.wait_err("canceling statement due to statement timeout", 30)
+            timeout_over.append((t1 - t0) * 1000 - st_ms)
+            while b"__timeout_done__" not in a.out:
+                a.pump(1.0)
+            a.out, a.err = b"", b""
+        a.run("RESET statement_timeout;")
+        sim_control(sim, "/_sim/reset", {})
+    finally:
+        a.close()
+        b.close()
+    ctx.raw["cancel"] = {"cancel_ms": cancel, "statement_timeout_over_ms": timeout_over}
+    ctx.notes.append("cancel: the simulator's hang fault holds the request; the clock starts when "
+                     "the other session is handed SELECT pg_cancel_backend(pid) (for "
+                     "statement_timeout: when the statement is handed to psql, minus the %d ms "
+                     "timeout) and stops when the error reaches the client." % st_ms)
+    rows = []
+    for name, v in (("cancel: pg_cancel_backend() to error, %d trials" % trials, cancel),
+                    ("cancel: statement_timeout, time beyond the timeout, %d trials" % trials,
+                     timeout_over)):
+        rows.append(Row(name, "median %.1f ms, max %.1f ms" % (statistics.median(v), max(v)),
+                        "-", "-", "max < 100 ms", max(v) < 100))
+    return rows
+
+
+# Main -------------------------------------------------------------------------
+
+class Context:
+    pass
+
+
+def print_table(rows, out=sys.stdout):
+    head = ("figure", "ours", "reference", "ratio", "target", "result")
+    cells = [head] + [(r.figure, r.ours, r.reference, r.ratio, r.target, r.result) for r in rows]
+    widths = [max(len(c[i]) for c in cells) for i in range(len(head))]
+    line = "  ".join("%%-%ds" % w for w in widths)
+    print(line % head, file=out)
+    print("  ".join("-" * w for w in widths), file=out)
+    for c in cells[1:]:
+        print(line % c, file=out)
+
+
+def markdown_table(rows):
+    lines = ["| figure | ours | reference | ratio | target | result |",
+             "|---|---|---|---|---|---|"]
+    for r in rows:
+        lines.append("| %s | %s | %s | %s | %s | %s |" % (
+            r.figure, r.ours, r.reference, r.ratio, r.target, r.result))
+    return "\n".join(lines)
+
+
+FIGURES = ("send", "bulk", "memory", "merge", "cancel")
+
+
+def parse_args():
+    p = argparse.ArgumentParser(
+        prog="bench/run.py", description=__doc__.split("\n\n")[0],
+        epilog=__doc__.split("\n\n", 1)[1], formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--sends", type=int, default=20000, help="sms_send calls per timed run (20000)")
+    p.add_argument("--bulk", type=int, default=100000, help="destinations per bulk run (100000)")
+    p.add_argument("--memory", type=int, default=1000000,
+                   help="destinations for the memory figure (1000000)")
+    p.add_argument("--statuses", type=int, default=100000,
+                   help="statuses in the list answer (100000)")
+    p.add_argument("--trials", type=int, default=20, help="cancel trials of each kind (20)")
+    p.add_argument("--reps", type=int, default=3, help="repetitions of each timed figure (3)")
+    p.add_argument("--blocks", type=int, default=10,
+                   help="send figure: alternating blocks of ours and the raw loop per "
+                        "repetition (10)")
+    p.add_argument("--only", default=",".join(FIGURES),
+                   help="comma-separated figures to run (%s)" % ",".join(FIGURES))
+    p.add_argument("--quick", action="store_true",
+                   help="small sizes, one repetition: a smoke test of the harness itself")
+    p.add_argument("--no-build", action="store_true",
+                   help="skip apt-get and make/make install (use the installed extension)")
+    p.add_argument("--keep", action="store_true", help="keep the temporary directory")
+    p.add_argument("--json", metavar="FILE", help="also write the raw measurements as JSON")
+    p.add_argument("--markdown", metavar="FILE", help="also write the table as Markdown")
+    p.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
+    p.add_argument("--perf", metavar="DIR",
+                   help="after the timed runs, run ours once more under `perf record` "
+                        "(send, bulk, merge) and summarise where the backend's time goes; "
+                        "perf.data and reports go to DIR")
+    args = p.parse_args()
+    if args.quick:
+        args.sends, args.bulk, args.memory = 2000, 10000, 100000
+        args.statuses, args.trials, args.reps = 10000, 5, 1
+    if args.perf:
+        if not shutil.which("perf"):
+            p.error("--perf needs perf (Debian package linux-perf)")
+        args.perf = os.path.abspath(args.perf)
+        os.makedirs(args.perf, exist_ok=True)
+    args.only = [f.strip() for f in args.only.split(",") if f.strip()]
+    for f in args.only:
+        if f not in FIGURES:
+            p.error("unknown figure %r" % f)
+    return args
+
+
+def setup_cluster(ctx):
+    s = ctx.cluster_session = Session(ctx.cluster, "bench_setup")
+    # the worker's polling would add background traffic (and merge 100,000
+    # statuses every few seconds): off before the extension exists
+    for name in ("sms_api.status_poll_interval_ms", "sms_api.mo_poll_interval_ms"):
+        if s.run("SELECT count(*) FROM pg_settings WHERE name = '%s';" % name) == "1":
+            s.run("ALTER SYSTEM SET %s = 0;" % name)
+    s.run("SELECT pg_reload_conf();")
+    time.sleep(0.5)
+    s.run("CREATE EXTENSION sms_api;")
+    s.run("CREATE EXTENSION pg_prewarm;")
+    s.run("CREATE SCHEMA bench;")
+    s.run("CREATE TABLE bench.ref_status (LIKE sms_api.message_status INCLUDING ALL);")
+    if "memory" in ctx.args.only:
+        # larger than shared_buffers: pg_prewarm of it touches every buffer
+        sb = int(s.run("SELECT setting::bigint * 8192 FROM pg_settings WHERE name = 'shared_buffers';"))
+        rows = int(sb * 1.25 / 1100) + 1000
+        s.run("CREATE TABLE bench.ballast WITH (autovacuum_enabled = off) AS "
+              "SELECT g, repeat('x', 1000) AS pad FROM generate_series(1, %d) g;" % rows)
+    s.run("VACUUM ANALYZE;")
+
+
+def check_bodies(ctx):
+    """The bodies the raw loop posts have the shape sms_api sends (through the simulator)."""
+    sim = ctx.sim
+    s = ctx.cluster_session
+    sim_control(sim, "/_sim/reset", {})
+    s.run("SET sms_api.base_url = '%s';" % sim.http)
+    s.run("SELECT id FROM sms_api.sms_send('%s', '%s');" % (destination(1), TEXT))
+    s.run("SELECT count(id) FROM sms_api.sms_send_bulk(%s, '%s');" % (array_sql(3), TEXT))
+    s.run("RESET sms_api.base_url;")
+    s.run("TRUNCATE sms_api.message_status;")
+    got = [r["body"] for r in sim_control(sim, "/_sim/requests")
+           if r["path"] in ("/v1/send-sms", "/v1/send-bulk-sms")]
+    want = [json.loads(single_body()), json.loads(bulk_body(1, 3))]
+    if got != want:
+        raise RuntimeError("sms_api sent bodies of another shape than the raw loop posts:\n"
+                           "%s\nvs\n%s" % (got, want))
+    sim_control(sim, "/_sim/reset", {})
+
+
+def main():
+    args = parse_args()
+    started = time.time()
+    if not args.no_build:
+        ensure_packages()
+        build_extension()
+    elif not os.path.exists(LUA_MODULE) or not shutil.which("nginx"):
+        sys.exit("bench: nginx and libnginx-mod-http-lua are missing (run without --no-build)")
+
+    ctx = Context()
+    ctx.args = args
+    ctx.notes = []
+    ctx.profiles = []
+    ctx.raw = {}
+    ctx.root = harness.make_workdir("sms_api_bench.")
+    ngxdir = os.path.join(ctx.root, "nginx")
+    os.makedirs(ngxdir)
+    os.chmod(ngxdir, 0o755)
+    ctx.cluster = ctx.sim = ctx.nginx = ctx.cluster_session = None
+    rows = []
+
+    def on_signal(signum, frame):
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, on_signal)
+    try:
+        ctx.rawloop = compile_rawloop(ctx.root)
+        log("generating request bodies and a %s-status list" % "{:,}".format(args.statuses))
+        ctx.single_body = os.path.join(ctx.root, "single.json")
+        with open(ctx.single_body, "w") as f:
+            f.write(single_body())
+        ctx.bulk_bodies = []
+        bodydir = os.path.join(ctx.root, "bulk")
+        os.makedirs(bodydir)
+        for c in range((args.bulk + 999) // 1000):
+            path = os.path.join(bodydir, "%03d.json" % c)
+            with open(path, "w") as f:
+                f.write(bulk_body(c * 1000 + 1, min(1000, args.bulk - c * 1000)))
+            ctx.bulk_bodies.append(path)
+        ctx.status_file = os.path.join(ngxdir, "statuses.json")
+        write_status_file(ctx.status_file, args.statuses)
+
+        ctx.nginx = Nginx(ngxdir, ctx.status_file).start()
+        ctx.sim = harness.Simulator(ctx.root, username=USERNAME).start()
+        ctx.token = ctx.sim.token
+        token_file = os.path.join(ctx.root, "token")
+        harness.write_secret(token_file, ctx.token)
+        settings = {
+            "sms_api.base_url": ctx.nginx.url,
+            "sms_api.username": USERNAME,
+            "sms_api.token_file": token_file,
+            "sms_api.send_rate_limit": 0,
+            "sms_api.query_rate_limit": 0,
+            "jit": "off",                 # no compile-time noise in either side
+        }
+        size = os.path.getsize(ctx.status_file)
+        if size > 60 * 1048576:
+            settings["sms_api.max_response_bytes"] = "%dMB" % (size // 1048576 + 64)
+        ctx.cluster = harness.Cluster(ctx.root, settings).init().start()
+        log("nginx %s, simulator %s, cluster port %d, in %s"
+            % (ctx.nginx.url, ctx.sim.http, ctx.cluster.port, ctx.root))
+        setup_cluster(ctx)
+        check_bodies(ctx)
+        if args.perf:
+            # keep the library the server mapped: a `make install` meanwhile
+            # replaces the file, and perf can then no longer read its symbols
+            pkglib = subprocess.check_output(["pg_config", "--pkglibdir"], text=True).strip()
+            ctx.so_path = os.path.join(pkglib, "sms_api.so")
+            ctx.so_copy = os.path.join(args.perf, "sms_api.so")
+            shutil.copyfile(ctx.so_path, ctx.so_copy)
+
+        for name in args.only:
+            log("figure: %s" % name)
+            t = time.time()
+            got = globals()["figure_" + name](ctx)
+            rows.extend(got if isinstance(got, list) else [got])
+            log("figure %s done in %.0f s" % (name, time.time() - t))
+    except KeyboardInterrupt:
+        print("bench: interrupted", file=sys.stderr)
+        rows = None
+    finally:
+        if ctx.cluster_session:
+            ctx.cluster_session.close()
+        if ctx.cluster:
+            ctx.cluster.stop()
+        if ctx.sim:
+            ctx.sim.stop()
+        if ctx.nginx:
+            ctx.nginx.stop()
+        if args.keep:
+            log("kept %s" % ctx.root)
+        else:
+            shutil.rmtree(ctx.root, ignore_errors=True)
+    if rows is None:
+        sys.exit(130)
+
+    when = datetime.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
+    print()
+    print("sms_api benchmarks, %s, %s, %d CPUs, %.0f s in all"
+          % (when, socket.gethostname(), os.cpu_count(), time.time() - started))
+    print()
+    print_table(rows)
+    print()
+    for n in ctx.notes:
+        print("- " + n)
+    if ctx.profiles:
+        print()
+        print("Profiles (--perf):")
+        for p in ctx.profiles:
+            print(p)
+    missed = [r for r in rows if r.ok is False]
+    checked = [r for r in rows if r.ok is not None]
+    print()
+    print("%d of %d targets met" % (len(checked) - len(missed), len(checked)))
+    if args.markdown:
+        with open(args.markdown, "w") as f:
+            f.write(markdown_table(rows) + "\n")
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump({"date": when, "raw": ctx.raw,
+                       "rows": [r.__dict__ for r in rows]}, f, indent=1)
+    if args.strict and missed:
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

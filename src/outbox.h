@@ -1,0 +1,20 @@
+/*
+ * outbox.h
+ *		Sending on commit: sms_api.sms_queue(), the outbox table, and the
+ *		worker's wake-up at commit.
+ */
+#ifndef SMS_API_OUTBOX_H
+#define SMS_API_OUTBOX_H
+
+#include "fmgr.h"
+
+/*
+ * Validate the ten sms_send arguments in fcinfo and insert an outbox row;
+ * returns its id. Shared by sms_queue() and sms_alert_trigger().
+ */
+extern int64 outbox_enqueue(FunctionCallInfo fcinfo);
+
+/* Register the commit callback that wakes the worker (from _PG_init). */
+extern void outbox_init(void);
+
+#endif							/* SMS_API_OUTBOX_H */

@@ -1,0 +1,142 @@
+/*
+ * trigger.c
+ *		sms_api.sms_alert_trigger(): a row trigger that queues an SMS.
+ *		TG_ARGV[0] names the destination column, TG_ARGV[1] is the message
+ *		template: {column} is replaced by that column of NEW (OLD on
+ *		DELETE) as text, NULL as empty; {{ and }} are literal braces. Row
+ *		content is substituted once and never read as a template, and it
+ *		reaches the outbox as a parameter, so it cannot inject anything.
+ */
+#include "postgres.h"
+
+#include "commands/trigger.h"
+#include "executor/spi.h"
+#include "lib/stringinfo.h"
+#include "utils/builtins.h"
+#include "utils/rel.h"
+
+#include "outbox.h"
+#include "sms_api.h"
+
+PG_FUNCTION_INFO_V1(sms_alert_trigger);
+
+static int
+column_number(Relation rel, const char *name)
+{
+	int			attno = SPI_fnumber(RelationGetDescr(rel), name);
+
+	if (attno <= 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_COLUMN),
+				 errmsg("column \"%s\" of sms_api.sms_alert_trigger does not exist in table \"%s\"",
+						name, RelationGetRelationName(rel))));
+	return attno;
+}
+
+/* The column's value as text, or NULL. */
+static char *
+column_text(Relation rel, HeapTuple tuple, const char *name)
+{
+	return SPI_getvalue(tuple, RelationGetDescr(rel), column_number(rel, name));
+}
+
+static char *
+render(const char *template, Relation rel, HeapTuple tuple)
+{
+	StringInfoData out;
+	const char *p = template;
+
+	initStringInfo(&out);
+	while (*p)
+	{
+		if (p[0] == '{' && p[1] == '{')
+		{
+			appendStringInfoChar(&out, '{');
+			p += 2;
+		}
+		else if (p[0] == '}' && p[1] == '}')
+		{
+			appendStringInfoChar(&out, '}');
+			p += 2;
+		}
+		else if (p[0] == '{')
+		{
+			const char *end = strchr(p + 1, '}');
+			char	   *name;
+			char	   *value;
+
+			if (end == NULL)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("unterminated placeholder in sms_api.sms_alert_trigger template"),
+						 errhint("Write {column}, or {{ for a literal brace.")));
+			name = pnstrdup(p + 1, end - p - 1);
+			value = column_text(rel, tuple, name);
+			if (value)
+				appendStringInfoString(&out, value);
+			p = end + 1;
+		}
+		else if (p[0] == '}')
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("unmatched \"}\" in sms_api.sms_alert_trigger template"),
+					 errhint("Write }} for a literal brace.")));
+		else
+			appendStringInfoChar(&out, *p++);
+	}
+	return out.data;
+}
+
+Datum
+sms_alert_trigger(PG_FUNCTION_ARGS)
+{
+	TriggerData *td = (TriggerData *) fcinfo->context;
+	Relation	rel;
+	HeapTuple	tuple;
+	char	  **args;
+	char	   *destination;
+	char	   *text;
+
+	LOCAL_FCINFO(queue_fcinfo, 10);
+
+	sms_api_require_preload();
+	if (!CALLED_AS_TRIGGER(fcinfo))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("sms_api.sms_alert_trigger() must be called as a trigger")));
+	if (!TRIGGER_FIRED_FOR_ROW(td->tg_event))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("sms_api.sms_alert_trigger() must be a FOR EACH ROW trigger")));
+	if (td->tg_trigger->tgnargs != 2)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("sms_api.sms_alert_trigger() takes two arguments: the destination column and the message template")));
+
+	rel = td->tg_relation;
+	args = td->tg_trigger->tgargs;
+	tuple = TRIGGER_FIRED_BY_UPDATE(td->tg_event) ? td->tg_newtuple : td->tg_trigtuple;
+
+	destination = column_text(rel, tuple, args[0]);
+	text = render(args[1], rel, tuple);
+
+	InitFunctionCallInfoData(*queue_fcinfo, NULL, 10, InvalidOid, NULL, NULL);
+	for (int i = 0; i < 10; i++)
+	{
+		queue_fcinfo->args[i].value = (Datum) 0;
+		queue_fcinfo->args[i].isnull = true;
+	}
+	if (destination)
+	{
+		queue_fcinfo->args[0].value = CStringGetTextDatum(destination);
+		queue_fcinfo->args[0].isnull = false;
+	}
+	queue_fcinfo->args[1].value = CStringGetTextDatum(text);
+	queue_fcinfo->args[1].isnull = false;
+	(void) outbox_enqueue(queue_fcinfo);
+
+	/* a BEFORE trigger must hand the row back unchanged */
+	if (TRIGGER_FIRED_BEFORE(td->tg_event))
+		return PointerGetDatum(tuple);
+	return PointerGetDatum(NULL);
+}
