@@ -32,6 +32,7 @@
 #define PG_EPOCH_UNIX_MS INT64CONST(946684800000)
 
 static SPIPlanPtr sent_plan = NULL;
+static SPIPlanPtr sent_one_plan = NULL;
 static SPIPlanPtr status_plan = NULL;
 static SPIPlanPtr mo_plan = NULL;
 
@@ -177,6 +178,34 @@ unnest_args(int ncols, const Column *cols)
 	return buf.data;
 }
 
+/* The single send's case: no arrays to build and unnest. */
+static void
+store_sent_one(const pg_uuid_t *id, const char *correlation_id, const char *destination)
+{
+	Oid			types[3] = {UUIDOID, TEXTOID, TEXTOID};
+	Datum		values[3];
+	char		nulls[3] = {' ', ' ', ' '};
+
+	values[0] = UUIDPGetDatum(id);
+	values[1] = correlation_id ? CStringGetTextDatum(pg_any_to_server(correlation_id,
+																	  strlen(correlation_id),
+																	  PG_UTF8)) : (Datum) 0;
+	nulls[1] = correlation_id ? ' ' : 'n';
+	values[2] = CStringGetTextDatum(pg_any_to_server(destination, strlen(destination), PG_UTF8));
+
+	SPI_connect();
+	if (sent_one_plan == NULL)
+	{
+		sent_one_plan = SPI_prepare("INSERT INTO sms_api.message_status (id, correlation_id, destination) "
+									"VALUES ($1, $2, $3) ON CONFLICT (id) DO NOTHING", 3, types);
+		if (sent_one_plan == NULL || SPI_keepplan(sent_one_plan) != 0)
+			elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
+	}
+	if (SPI_execute_plan(sent_one_plan, values, nulls, false, 0) != SPI_OK_INSERT)
+		elog(ERROR, "could not record the message id");
+	SPI_finish();
+}
+
 void
 store_sent(int n, const pg_uuid_t *ids, char *const *correlation_ids,
 		   char *const *destinations)
@@ -185,6 +214,11 @@ store_sent(int n, const pg_uuid_t *ids, char *const *correlation_ids,
 
 	if (n == 0)
 		return;
+	if (n == 1)
+	{
+		store_sent_one(ids, correlation_ids ? correlation_ids[0] : NULL, destinations[0]);
+		return;
+	}
 	column_init(&cols[0], UUIDOID, n);
 	column_init(&cols[1], TEXTOID, n);
 	column_init(&cols[2], TEXTOID, n);
@@ -269,45 +303,87 @@ status_merge_sql(const Column *cols)
 #undef STAGE_COL
 #undef STAGE_WINS
 
-	/*
-	 * One answer may name an id twice: keep the most advanced event, as
-	 * ON CONFLICT cannot touch a row twice in one statement.
-	 */
-	char	   *select = psprintf("SELECT DISTINCT ON (u.id) u.id, u.correlation_id, u.carrier_id, "
-								  "u.carrier_name, u.destination, u.sent_status_code, u.sent_status, "
-								  "u.sent_at, u.delivered_status_code, u.delivered_status, "
-								  "u.delivered_at, u.campaign_id, u.extra_info, now() "
-								  "FROM unnest(%s) WITH ORDINALITY AS u(id, correlation_id, carrier_id, "
-								  "carrier_name, destination, sent_status_code, sent_status, sent_at, "
-								  "delivered_status_code, delivered_status, delivered_at, campaign_id, "
-								  "extra_info, ord) "
-								  "ORDER BY u.id, (u.delivered_status_code IS NOT NULL "
-								  "OR u.delivered_status IS NOT NULL) DESC, "
-								  "greatest(u.sent_at, u.delivered_at) DESC NULLS LAST, u.ord DESC",
+	char	   *select = psprintf("SELECT u.*, now() FROM unnest(%s) AS u",
 								  unnest_args(STATUS_COLS, cols));
 
 	return upsert_sql("sms_api.message_status", "m", status_names, exprs,
 					  STATUS_COLS, select, "updated_at");
 }
 
+/* How far an event got: a delivery report beats a sent status, then the later. */
+static int
+compare_advance(const ApiStatus *a, const ApiStatus *b)
+{
+	bool		da = a->has_delivered_status_code || a->delivered_status != NULL;
+	bool		db = b->has_delivered_status_code || b->delivered_status != NULL;
+	int64		ta = Max(a->has_sent_at ? a->sent_at_ms : -1, a->has_delivered_at ? a->delivered_at_ms : -1);
+	int64		tb = Max(b->has_sent_at ? b->sent_at_ms : -1, b->has_delivered_at ? b->delivered_at_ms : -1);
+
+	if (da != db)
+		return da ? 1 : -1;
+	return (ta > tb) - (ta < tb);
+}
+
+static int
+compare_status_refs(const void *x, const void *y)
+{
+	const ApiStatus *a = *(const ApiStatus *const *) x;
+	const ApiStatus *b = *(const ApiStatus *const *) y;
+	int			c = memcmp(a->id.data, b->id.data, UUID_LEN);
+
+	if (c != 0)
+		return c;
+	c = compare_advance(a, b);
+	if (c != 0)
+		return c;
+	/* equal: the later one in the answer */
+	return (a > b) - (a < b);
+}
+
+/*
+ * One answer may name an id twice, and ON CONFLICT cannot touch a row twice
+ * in one statement: keep each id's most advanced event. Done here rather
+ * than with DISTINCT ON, whose sort spills to disk for large pages.
+ */
+static const ApiStatus **
+distinct_statuses(const StatusList *list, int *n)
+{
+	const ApiStatus **refs = palloc_extended(Max(list->n, 1) * sizeof(ApiStatus *), MCXT_ALLOC_HUGE);
+	int			kept = 0;
+
+	for (int i = 0; i < list->n; i++)
+		refs[i] = &list->items[i];
+	qsort(refs, list->n, sizeof(ApiStatus *), compare_status_refs);
+	for (int i = 0; i < list->n; i++)
+	{
+		if (i + 1 < list->n && memcmp(refs[i]->id.data, refs[i + 1]->id.data, UUID_LEN) == 0)
+			continue;			/* a more advanced event of this id follows */
+		refs[kept++] = refs[i];
+	}
+	*n = kept;
+	return refs;
+}
+
 uint64
 store_statuses(const StatusList *list)
 {
 	Column		cols[STATUS_COLS];
-	int			n = list->n;
+	int			n;
 	uint64		merged;
+	const ApiStatus **items;
 	static const Oid types[STATUS_COLS] = {
 		UUIDOID, TEXTOID, INT4OID, TEXTOID, TEXTOID, INT4OID, TEXTOID,
 		TIMESTAMPTZOID, INT4OID, TEXTOID, TIMESTAMPTZOID, INT8OID, TEXTOID
 	};
 
-	if (n == 0)
+	if (list->n == 0)
 		return 0;
+	items = distinct_statuses(list, &n);
 	for (int c = 0; c < STATUS_COLS; c++)
 		column_init(&cols[c], types[c], n);
 	for (int i = 0; i < n; i++)
 	{
-		const ApiStatus *s = &list->items[i];
+		const ApiStatus *s = items[i];
 
 		set_uuid(&cols[0], i, true, &s->id);
 		set_text(&cols[1], i, s->correlation_id);
