@@ -38,7 +38,7 @@ SELECT wait_until('SELECT outbox_settled()');
 SELECT id - :first_id AS n, destination, correlation_id, state, attempts, message_id IS NOT NULL AS has_id,
        batch_id IS NOT NULL AS has_batch, sent_at IS NOT NULL AS has_sent_at, last_error
   FROM sms_api.outbox ORDER BY id;
-\! test/simctl requests --path /v1/send-bulk-sms --fields body
+\! test/simctl requests --path /v1/send-bulk-sms --fields body | sort
 -- every accepted id is in message_status
 SELECT count(*) AS known FROM sms_api.outbox o JOIN sms_api.message_status s ON s.id = o.message_id;
 

@@ -21,6 +21,7 @@
 
 #include "api.h"
 #include "codec.h"
+#include "send_result.h"
 #include "sms_api.h"
 #include "srf.h"
 #include "store.h"
@@ -31,17 +32,6 @@ PG_FUNCTION_INFO_V1(sms_send_bulk_json);
 
 /* The API's limit of messages per /v1/send-bulk-sms request. */
 #define BULK_MAX_MESSAGES 1000
-
-/* Columns of sms_api.send_result */
-enum
-{
-	RESULT_ID,
-	RESULT_CORRELATION_ID,
-	RESULT_DESTINATION,
-	RESULT_BATCH_ID,
-	RESULT_ERROR,
-	RESULT_NATTS
-};
 
 typedef struct BulkRun
 {

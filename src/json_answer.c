@@ -461,28 +461,39 @@ envelope_items(struct json_object *root, const char *key, const char **problem)
 	return items;
 }
 
-const char *
-codec_status_answer(const char *body, size_t len, StatusList *out)
+/* Decodes one list item into *slot; false if it has no usable id. */
+typedef bool (*DecodeItem) (struct json_object *item, void *slot);
+
+/*
+ * The items of an envelope's array under key, decoded into a palloc'd
+ * array of item_size slots; items without a usable id are counted in
+ * *skipped. NULL or a description of what is wrong.
+ */
+static const char *
+decode_list(const char *body, size_t len, const char *key, size_t item_size,
+			DecodeItem decode, void **items, int *n, int *skipped)
 {
 	struct json_object *volatile root = json_parse_text(body, len);
 	const char *volatile problem = NULL;
 
-	memset(out, 0, sizeof(*out));
+	*items = NULL;
+	*n = *skipped = 0;
 	if (root == NULL)
 		return not_json(body, len);
 	PG_TRY();
 	{
-		struct json_object *items = envelope_items(root, "smsStatuses", (const char **) &problem);
-		size_t		n = items ? json_object_array_length(items) : 0;
+		struct json_object *array = envelope_items(root, key, (const char **) &problem);
+		size_t		count = array ? json_object_array_length(array) : 0;
+		char	   *slots = palloc_extended(Max(count, 1) * item_size, MCXT_ALLOC_HUGE);
 
-		out->items = palloc_extended(Max(n, 1) * sizeof(ApiStatus), MCXT_ALLOC_HUGE);
-		for (size_t i = 0; i < n; i++)
+		for (size_t i = 0; i < count; i++)
 		{
-			if (decode_status(json_object_array_get_idx(items, i), &out->items[out->n]))
-				out->n++;
+			if (decode(json_object_array_get_idx(array, i), slots + *n * item_size))
+				(*n)++;
 			else
-				out->skipped++;
+				(*skipped)++;
 		}
+		*items = slots;
 	}
 	PG_CATCH();
 	{
@@ -494,37 +505,30 @@ codec_status_answer(const char *body, size_t len, StatusList *out)
 	return problem;
 }
 
+static bool
+decode_status_item(struct json_object *item, void *slot)
+{
+	return decode_status(item, (ApiStatus *) slot);
+}
+
+static bool
+decode_mo_item(struct json_object *item, void *slot)
+{
+	return decode_mo(item, (ApiMo *) slot);
+}
+
+const char *
+codec_status_answer(const char *body, size_t len, StatusList *out)
+{
+	return decode_list(body, len, "smsStatuses", sizeof(ApiStatus), decode_status_item,
+					   (void **) &out->items, &out->n, &out->skipped);
+}
+
 const char *
 codec_mo_answer(const char *body, size_t len, MoList *out)
 {
-	struct json_object *volatile root = json_parse_text(body, len);
-	const char *volatile problem = NULL;
-
-	memset(out, 0, sizeof(*out));
-	if (root == NULL)
-		return not_json(body, len);
-	PG_TRY();
-	{
-		struct json_object *items = envelope_items(root, "messages", (const char **) &problem);
-		size_t		n = items ? json_object_array_length(items) : 0;
-
-		out->items = palloc_extended(Max(n, 1) * sizeof(ApiMo), MCXT_ALLOC_HUGE);
-		for (size_t i = 0; i < n; i++)
-		{
-			if (decode_mo(json_object_array_get_idx(items, i), &out->items[out->n]))
-				out->n++;
-			else
-				out->skipped++;
-		}
-	}
-	PG_CATCH();
-	{
-		json_object_put(root);
-		PG_RE_THROW();
-	}
-	PG_END_TRY();
-	json_object_put(root);
-	return problem;
+	return decode_list(body, len, "messages", sizeof(ApiMo), decode_mo_item,
+					   (void **) &out->items, &out->n, &out->skipped);
 }
 
 const char *

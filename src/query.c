@@ -107,9 +107,8 @@ query_status_list(StatusList *out)
 
 /* Merge statuses and return them as rows of sms_api.status. */
 static void
-return_statuses(FunctionCallInfo fcinfo, const StatusList *list_in)
+return_statuses(FunctionCallInfo fcinfo, const StatusList *list)
 {
-	const StatusList *list = list_in;
 	SrfResult	srf;
 
 	store_statuses(list);

@@ -12,22 +12,12 @@
 
 #include "api.h"
 #include "codec.h"
+#include "send_result.h"
 #include "sms_api.h"
 #include "store.h"
 #include "validate.h"
 
 PG_FUNCTION_INFO_V1(sms_send);
-
-/* Columns of sms_api.send_result */
-enum
-{
-	RESULT_ID,
-	RESULT_CORRELATION_ID,
-	RESULT_DESTINATION,
-	RESULT_BATCH_ID,
-	RESULT_ERROR,
-	RESULT_NATTS
-};
 
 static Datum
 uuid_datum(const pg_uuid_t *uuid)
