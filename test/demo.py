@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """make demo: a throwaway cluster with sms_api preloaded, the bundled API
-simulator, one message sent with sms_api.sms_send(), the returned row shown,
-and everything stopped again."""
+simulator, one message sent with sms_api.sms_send() (the returned row
+shown), one queued with sms_api.sms_queue() and sent by the worker at
+commit, the statuses the worker polled, and everything stopped again."""
 import os
 import subprocess
 import sys
@@ -16,6 +17,15 @@ CREATE EXTENSION sms_api;
 SELECT * FROM sms_api.sms_send('+55 11 90000-0001', 'Hello from PostgreSQL');
 -- sent through the simulator
 SELECT * FROM sms_api.sms_send('+5511900000001', 'Hello from PostgreSQL', correlation_id => 'demo-1');
+-- queued in a transaction: the worker sends it once the transaction commits
+BEGIN;
+SELECT sms_api.sms_queue('5511900000002', 'Order 42 shipped', 'order-42') AS outbox_id;
+COMMIT;
+-- the worker polls the statuses into sms_api.message_status by itself
+SELECT pg_sleep(1.5);
+SELECT outbox_id, destination, correlation_id, state, sent_status, delivered_status, final, success
+  FROM sms_api.delivery;
+SELECT correlation_id, sent_status, delivered_status FROM sms_api.message_status ORDER BY correlation_id;
 """
 
 
@@ -28,6 +38,7 @@ def main():
         "sms_api.base_url": sim.http,
         "sms_api.username": sim.username,
         "sms_api.token_file": token_file,
+        "sms_api.status_poll_interval_ms": 500,
     })
     try:
         print("Simulator: %s (user %s, token in %s)" % (sim.http, sim.username, token_file))
