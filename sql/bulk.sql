@@ -109,6 +109,11 @@ SELECT * FROM sms_api.sms_send_bulk(ARRAY['5511900000001'], 'x');
 -- the documented answer: batch id and one id per message, correlation ids echoed or ours
 \! test/simctl fault status --status 200 --path /v1/send-bulk-sms --body '{"id": "ce528d70-013b-11e7-98f2-e27c463c8809", "messages": [{"id": "ce528d71-013b-11e7-98f2-e27c463c8809"}, {"id": "ce528d72-013b-11e7-98f2-e27c463c8809", "correlationId": "echoed"}]}'
 SELECT * FROM sms_api.sms_send_bulk(ARRAY['5511900000001', '5511900000002'], 'x', ARRAY['ours-1', 'ours-2']);
+-- ids the table knows already (a webhook came first) are kept, not duplicated
+\! test/simctl fault status --status 200 --path /v1/send-bulk-sms --body '{"id": "ce528d70-013b-11e7-98f2-e27c463c8809", "messages": [{"id": "ce528d71-013b-11e7-98f2-e27c463c8809"}, {"id": "ce528d73-013b-11e7-98f2-e27c463c8809"}]}'
+SELECT count(id) FROM sms_api.sms_send_bulk(ARRAY['5511900000001', '5511900000003'], 'x');
+SELECT id, correlation_id, destination FROM sms_api.message_status
+ WHERE id IN ('ce528d71-013b-11e7-98f2-e27c463c8809', 'ce528d73-013b-11e7-98f2-e27c463c8809') ORDER BY id;
 
 -- sms_send_bulk_json: the seeds' examples, as messages, defaults and options
 \! test/simctl reset

@@ -24,6 +24,7 @@
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
+#include "utils/resowner.h"
 #include "utils/timestamp.h"
 
 #include "store.h"
@@ -32,6 +33,7 @@
 #define PG_EPOCH_UNIX_MS INT64CONST(946684800000)
 
 static SPIPlanPtr sent_plan = NULL;
+static SPIPlanPtr sent_plain_plan = NULL;
 static SPIPlanPtr sent_one_plan = NULL;
 static SPIPlanPtr status_plan = NULL;
 static SPIPlanPtr mo_plan = NULL;
@@ -206,6 +208,49 @@ store_sent_one(const pg_uuid_t *id, const char *correlation_id, const char *dest
 	SPI_finish();
 }
 
+/* A plain INSERT of the ids in a subtransaction; false on a duplicate id. */
+static bool
+insert_or_conflict(Column *cols, int n)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	ResourceOwner owner = CurrentResourceOwner;
+	volatile bool inserted = true;
+
+	BeginInternalSubTransaction(NULL);
+	MemoryContextSwitchTo(cxt);
+	PG_TRY();
+	{
+		SPI_connect();
+		if (sent_plain_plan == NULL)
+			sent_plain_plan = prepare(psprintf("INSERT INTO sms_api.message_status (id, correlation_id, destination) "
+											   "SELECT * FROM unnest(%s)",
+											   unnest_args(3, cols)),
+									  3, cols);
+		(void) execute(sent_plain_plan, 3, cols, n);
+		SPI_finish();
+		ReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(cxt);
+		CurrentResourceOwner = owner;
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(cxt);
+		edata = CopyErrorData();
+		RollbackAndReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(cxt);
+		CurrentResourceOwner = owner;
+		if (edata->sqlerrcode != ERRCODE_UNIQUE_VIOLATION)
+			ReThrowError(edata);
+		FlushErrorState();
+		FreeErrorData(edata);
+		inserted = false;
+	}
+	PG_END_TRY();
+	return inserted;
+}
+
 void
 store_sent(int n, const pg_uuid_t *ids, char *const *correlation_ids,
 		   char *const *destinations)
@@ -228,15 +273,24 @@ store_sent(int n, const pg_uuid_t *ids, char *const *correlation_ids,
 		set_text(&cols[1], i, correlation_ids ? correlation_ids[i] : NULL);
 		set_text(&cols[2], i, destinations[i]);
 	}
-	SPI_connect();
-	if (sent_plan == NULL)
-		sent_plan = prepare(psprintf("INSERT INTO sms_api.message_status (id, correlation_id, destination) "
-									 "SELECT * FROM unnest(%s) "
-									 "ON CONFLICT (id) DO NOTHING",
-									 unnest_args(3, cols)),
-							3, cols);
-	(void) execute(sent_plan, 3, cols, n);
-	SPI_finish();
+	/*
+	 * Ids fresh from the API are new, and a plain INSERT skips the
+	 * speculative insertion of ON CONFLICT; should one be known already (a
+	 * webhook came first), the subtransaction is rolled back and the rows
+	 * go in with ON CONFLICT DO NOTHING.
+	 */
+	if (!insert_or_conflict(cols, n))
+	{
+		SPI_connect();
+		if (sent_plan == NULL)
+			sent_plan = prepare(psprintf("INSERT INTO sms_api.message_status (id, correlation_id, destination) "
+										 "SELECT * FROM unnest(%s) "
+										 "ON CONFLICT (id) DO NOTHING",
+										 unnest_args(3, cols)),
+								3, cols);
+		(void) execute(sent_plan, 3, cols, n);
+		SPI_finish();
+	}
 }
 
 /*
