@@ -138,8 +138,9 @@ CREATE TABLE sms_api.outbox (
     campaign_alias  text,
     sub_account     text,
     options         jsonb,
-    state           text NOT NULL DEFAULT 'queued'
-                    CHECK (state IN ('queued', 'sending', 'sent', 'failed')),
+    -- queued | sending | sent | failed; only the extension writes this table,
+    -- so no CHECK (it is re-planned for every inserted row)
+    state           text NOT NULL DEFAULT 'queued',
     attempts        int NOT NULL DEFAULT 0,
     next_attempt_at timestamptz NOT NULL DEFAULT now(),
     last_error      text,

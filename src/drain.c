@@ -136,6 +136,16 @@ outcome_add(int kind, Row *row, const char *error)
 	MemoryContextSwitchTo(old);
 }
 
+/*
+ * A generic plan: the arrays of a claim or a round are small next to the
+ * outbox, and a custom plan may still pick a scan of the whole table.
+ */
+static SPIPlanPtr
+prepare_generic(const char *sql, int nargs, Oid *types)
+{
+	return SPI_prepare_cursor(sql, nargs, types, CURSOR_OPT_GENERIC_PLAN);
+}
+
 static SPIPlanPtr
 keep(SPIPlanPtr plan)
 {
@@ -170,11 +180,10 @@ claim_sql(void)
 
 	initStringInfo(&sql);
 	appendStringInfoString(&sql,
-						   "WITH c AS (SELECT id FROM sms_api.outbox "
-						   "WHERE state = 'queued' AND next_attempt_at <= now() "
-						   "ORDER BY next_attempt_at, id LIMIT $1 FOR UPDATE SKIP LOCKED) "
 						   "UPDATE sms_api.outbox o SET state = 'sending', attempts = o.attempts + 1 "
-						   "FROM c WHERE o.id = c.id "
+						   "WHERE o.id = ANY (ARRAY(SELECT id FROM sms_api.outbox "
+						   "WHERE state = 'queued' AND next_attempt_at <= now() "
+						   "ORDER BY next_attempt_at, id LIMIT $1 FOR UPDATE SKIP LOCKED)) "
 						   "RETURNING o.id, o.destination, o.message_text, o.correlation_id, "
 						   "o.extra_info, o.flash, floor(extract(epoch FROM o.scheduled_at) * 1000)::int8, "
 						   "floor(extract(epoch FROM o.expires_at) * 1000)::int8, o.campaign_alias, "
@@ -248,7 +257,7 @@ drain_claim(void)
 
 	SPI_connect();
 	if (claim_plan == NULL)
-		claim_plan = keep(SPI_prepare(claim_sql(), 1, &type));
+		claim_plan = keep(prepare_generic(claim_sql(), 1, &type));
 	if (SPI_execute_plan(claim_plan, &limit, NULL, false, 0) != SPI_OK_UPDATE_RETURNING)
 		elog(ERROR, "could not claim outbox rows");
 
@@ -518,7 +527,7 @@ drain_record(void)
 		if (o->n == 0)
 			continue;
 		if (record_plans[kind] == NULL)
-			record_plans[kind] = keep(SPI_prepare(record_sql[kind], nparams, types));
+			record_plans[kind] = keep(prepare_generic(record_sql[kind], nparams, types));
 
 		values = palloc(o->n * sizeof(Datum));
 		nulls = palloc0(o->n * sizeof(bool));
