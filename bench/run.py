@@ -21,6 +21,14 @@ Figures (see bench/README.md):
            rows/s, next to a plain INSERT of the same rows;  >= 150,000 rows/s
   cancel   pg_cancel_backend() and statement_timeout against a hung request,
            20 trials each, median and max;                          < 100 ms
+  outbox   sms_queue() of 100,000 messages in one transaction until the
+           worker has sent them all (queueing and draining also shown
+           apart), messages/s, vs a plain INSERT then UPDATE of the same
+           rows in a copy of sms_api.outbox;                        >= 0.5x
+           vs one HTTP request per row (the raw loop, one message per
+           POST, like a generic HTTP-queue extension);              >= 10x
+           pickup latency, COMMIT of one queued row to nginx seeing its
+           request, 20 trials, median and max;                      < 100 ms
 
 Noisy 2-core machines: every timed figure is warmed up, repeated (--reps,
 best taken), and ours and its reference are interleaved.
@@ -62,6 +70,9 @@ PACKAGES = ["nginx", "libnginx-mod-http-lua", "build-essential", "postgresql-15"
 
 TEXT = "Benchmark message"
 USERNAME = "bench"
+# The database every session uses; the cluster's sms_api.database names it
+# too, so that the worker drains the outbox the bench queues into.
+BENCH_DB = "postgres"
 BATCH_ID = "5b1e6b7e-5c8f-4f3a-9d55-2b1f4d1c0a01"  # the reference's batch id column
 
 
@@ -185,6 +196,11 @@ def write_status_file(path, n):
 # nginx ----------------------------------------------------------------------
 
 BULK_LUA = r"""
+        -- the pickup figure: when this request reached the handler, in
+        -- microseconds ($msec has only milliseconds); not for other requests
+        if ngx.var.pickup_log == "1" then
+          ngx.var.pickup_at = string.format("%.6f", bench_now())
+        end
         ngx.req.read_body()
         local body = ngx.req.get_body_data()
         if body == nil then
@@ -246,6 +262,34 @@ http {
   scgi_temp_path %(tmp)s/scgi;
   sendfile on;
   tcp_nodelay on;
+  # the outbox pickup figure: when a one-message bulk request from sms_api
+  # (User-Agent sms_api/..., a body under 1000 bytes) arrives; nothing else
+  # is logged
+  log_format pickup '$pickup_at $content_length';
+  init_by_lua_block {
+    -- wall-clock time in microseconds (LuaJIT's FFI; ngx.now() has milliseconds)
+    local ok, ffi = pcall(require, "ffi")
+    if ok then
+      ffi.cdef[[
+        typedef struct { long tv_sec; long tv_nsec; } bench_timespec;
+        int clock_gettime(int clk, bench_timespec *ts);
+      ]]
+      local ts = ffi.new("bench_timespec")
+      function bench_now()
+        ffi.C.clock_gettime(0, ts)
+        return tonumber(ts.tv_sec) + tonumber(ts.tv_nsec) * 1e-9
+      end
+    else
+      function bench_now()
+        ngx.update_time()
+        return ngx.now()
+      end
+    end
+  }
+  map "$http_user_agent|$content_length" $pickup_log {
+    "~^sms_api/[^|]*[|][0-9]{1,3}$" 1;
+    default 0;
+  }
   # a distinct, valid UUID per single send: $request_id is 32 random hex digits
   map $request_id $message_uuid {
     "~^(?<a>.{8})(?<b>.{4})(?<c>.{4})(?<d>.{4})(?<e>.{12})$" "$a-$b-$c-$d-$e";
@@ -260,6 +304,8 @@ http {
       client_body_buffer_size 16m;
       client_max_body_size 64m;
       default_type application/json;
+      set $pickup_at "";
+      access_log %(dir)s/pickup.log pickup if=$pickup_log;
       content_by_lua_block {%(lua_code)s      }
     }
     location = /v1/sms/status/list {
@@ -339,7 +385,7 @@ class Session:
 
     def __init__(self, cluster, name):
         cmd = [os.path.join(cluster.bindir, "psql"), "-X", "-q", "-A", "-t",
-               "-v", "ON_ERROR_STOP=0"] + cluster.conninfo()
+               "-v", "ON_ERROR_STOP=0"] + cluster.conninfo(BENCH_DB)
         self.p = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                   stderr=subprocess.PIPE, env=dict(os.environ, PGAPPNAME=name))
         self.out = b""
@@ -440,7 +486,14 @@ def rawloop(ctx, path, count, bodies, warmup):
 PERF_EXTERNAL = ("fmgr_security_definer", "SPI_execute_plan", "ExecCheckIndexConstraints",
                  "ExecInsertIndexTuples", "curl_multi_perform", "curl_multi_poll",
                  "json_tokener_parse_ex", "json_object_put", "tuplestore_putvalues",
-                 "__libc_send", "__libc_recv")
+                 "__libc_send", "__libc_recv",
+                 # the outbox: queueing (one SPI INSERT per row) and draining
+                 "GetCachedPlan", "standard_ExecutorStart", "standard_ExecutorEnd",
+                 "ExecInitNode", "ExecInitModifyTable", "ExecConstraints", "stringToNode",
+                 "ProcessGUCArray", "heap_insert", "heap_update", "heap_lock_tuple",
+                 "MultiExecHash", "heap_getnextslot", "index_getnext_slot",
+                 "CommitTransactionCommand", "StartTransactionCommand", "XLogFlush",
+                 "XLogFileInit", "json_object_to_json_string_length")
 
 
 def source_files():
@@ -461,16 +514,27 @@ def profile(ctx, session, name, sql, setup=None):
         return
     if setup:
         session.run(setup)
-    data = os.path.join(ctx.args.perf, name + ".perf.data")
-    rec = subprocess.Popen(["perf", "record", "-q", "-F", "999", "--call-graph", "dwarf,32768",
-                            "-p", str(session.pid), "-o", data],
-                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    time.sleep(1.0)  # perf attaches
-    tree = symfs(ctx, session.pid, data)
+    rec = perf_start(ctx, session.pid, name)
     session.run(sql)
-    rec.send_signal(signal.SIGINT)
-    _, err = rec.communicate(timeout=120)
-    if rec.returncode not in (0, -signal.SIGINT, 130) or not os.path.exists(data):
+    perf_stop(ctx, rec)
+
+
+def perf_start(ctx, pid, name):
+    """Start `perf record` on one process; perf_stop() ends it and summarises."""
+    data = os.path.join(ctx.args.perf, name + ".perf.data")
+    proc = subprocess.Popen(["perf", "record", "-q", "-F", "999", "--call-graph", "dwarf,32768",
+                             "-p", str(pid), "-o", data],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    time.sleep(1.0)  # perf attaches
+    tree = symfs(ctx, pid, data)
+    return (name, data, tree, proc)
+
+
+def perf_stop(ctx, rec, title=None):
+    name, data, tree, proc = rec
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=300)
+    if proc.returncode not in (0, -signal.SIGINT, 130) or not os.path.exists(data):
         ctx.profiles.append("%s: perf record failed: %s" % (name, err.decode(errors="replace")))
         return
     rep = subprocess.run(["perf", "report", "-i", data, "--symfs", tree,
@@ -479,9 +543,16 @@ def profile(ctx, session, name, sql, setup=None):
                          stdout=subprocess.PIPE, stderr=subprocess.DEVNULL).stdout
     with open(os.path.join(ctx.args.perf, name + ".report.txt"), "w") as f:
         f.write(rep)
+    # and the call chains leading to each hot function (perf report -G): which
+    # sms_api function, so which SQL statement, an executor sample belongs to
+    graph = subprocess.run(["perf", "report", "-i", data, "--symfs", tree, "--no-children",
+                            "--sort", "sym", "-G", "--percent-limit", "2", "--stdio"], text=True,
+                           stdout=subprocess.PIPE, stderr=subprocess.DEVNULL).stdout
+    with open(os.path.join(ctx.args.perf, name + ".callers.txt"), "w") as f:
+        f.write(graph)
     where = source_files()
-    lines = ["%s (share of the backend's CPU samples, callees included; report in %s):"
-             % (name, os.path.join(ctx.args.perf, name + ".report.txt"))]
+    lines = ["%s (share of the %s's CPU samples, callees included; report in %s):"
+             % (name, title or "backend", os.path.join(ctx.args.perf, name + ".report.txt"))]
     # a DSO can show twice (e.g. before and after its file was replaced):
     # the rows then hold disjoint samples, so add them up
     share = {}
@@ -514,6 +585,29 @@ def symfs(ctx, pid, data):
         elif not os.path.lexists(target):
             os.symlink(path, target)
     return root
+
+
+def explain_summary(ctx):
+    """--explain: per statement (its first 150 characters), how often it ran
+    over 5 ms, total and max milliseconds, from auto_explain's log lines."""
+    log_text = ctx.cluster.server_log()
+    with open(os.path.join(ctx.args.explain, "server.log"), "w") as f:
+        f.write(log_text)
+    stats = {}
+    for m in re.finditer(r"LOG:  duration: ([\d.]+) ms  plan:\n\s*Query Text: ([^\n]*)", log_text):
+        key = re.sub(r"\s+", " ", m.group(2))[:150]
+        st = stats.setdefault(key, [0, 0.0, 0.0])
+        st[0] += 1
+        st[1] += float(m.group(1))
+        st[2] = max(st[2], float(m.group(1)))
+    lines = ["Statements over 5 ms (auto_explain; plans in %s):"
+             % os.path.join(ctx.args.explain, "server.log"),
+             "  count   total ms     max ms  statement"]
+    for key, (n, total, top) in sorted(stats.items(), key=lambda kv: -kv[1][1]):
+        lines.append("  %5d %10.0f %10.1f  %s" % (n, total, top, key))
+    with open(os.path.join(ctx.args.explain, "summary.txt"), "w") as f:
+        f.write("\n".join(lines) + "\n")
+    ctx.profiles.append("\n".join(lines[:40]))
 
 
 # Figures --------------------------------------------------------------------
@@ -842,6 +936,307 @@ def figure_cancel(ctx):
     return rows
 
 
+# The outbox -------------------------------------------------------------------
+
+def queue_sql(n):
+    return ("SELECT count(sms_api.sms_queue(%s, '%s')) FROM generate_series(1, %d) g"
+            % (DEST_SQL, TEXT, n))
+
+
+def ref_outbox_sqls(n):
+    """The database's own write speed for the outbox's rows: the same rows
+    INSERTed into a copy of sms_api.outbox (the defaults fill state,
+    attempts, next_attempt_at, created_at), then UPDATEd as the worker leaves
+    them once the API has accepted them."""
+    return ("INSERT INTO bench.ref_outbox (destination, message_text) SELECT %s, '%s' "
+            "FROM generate_series(1, %d) g" % (DEST_SQL, TEXT, n),
+            "UPDATE bench.ref_outbox SET state = 'sent', attempts = attempts + 1, "
+            "message_id = gen_random_uuid(), batch_id = '%s', sent_at = now(), last_error = NULL "
+            "WHERE state = 'queued'" % BATCH_ID)
+
+
+LSN_SQL = "SELECT pg_current_wal_insert_lsn()"
+
+
+def wal_bytes(s, a, b):
+    return int(s.run("SELECT pg_wal_lsn_diff('%s', '%s')" % (b, a)))
+
+
+OUTBOX_LEFT_SQL = "SELECT count(*) FROM sms_api.outbox WHERE state <> 'sent'"
+WORKER_SQL = ("SELECT pid, messages_sent, requests, state, coalesce(last_error, '') "
+              "FROM sms_api.worker_status")
+
+
+def one_bulk_body():
+    """A one-message bulk body, as the worker sends a lone outbox row."""
+    return compact({"messages": [{"destination": destination(1), "messageText": TEXT}]})
+
+
+def worker_info(s):
+    out = s.run(WORKER_SQL)
+    if not out:
+        raise RuntimeError("no sms_api worker runs (sms_api.worker_status is empty)")
+    pid, sent, requests, state, error = out.split("|", 4)
+    return {"pid": int(pid), "sent": int(sent), "requests": int(requests), "state": state,
+            "error": error}
+
+
+def wait_worker(s, timeout=30):
+    """Wait until the worker has found the extension in BENCH_DB."""
+    deadline = time.time() + timeout
+    while True:
+        out = s.run(WORKER_SQL)
+        if out and out.split("|")[3] not in ("starting", "waiting for CREATE EXTENSION"):
+            return worker_info(s)
+        if time.time() > deadline:
+            raise RuntimeError("the sms_api worker is not serving %s: %r" % (BENCH_DB, out))
+        time.sleep(0.1)
+
+
+def cpu_seconds(pid):
+    """User + system CPU time of a process so far."""
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / float(os.sysconf("SC_CLK_TCK"))
+
+
+def nginx_cpu(ctx):
+    """CPU time of nginx's worker processes so far."""
+    pid = ctx.nginx.proc.pid
+    try:
+        with open("/proc/%d/task/%d/children" % (pid, pid)) as f:
+            kids = [int(x) for x in f.read().split()]
+    except OSError:
+        return 0.0
+    total = 0.0
+    for k in kids:
+        try:
+            total += cpu_seconds(k)
+        except OSError:
+            pass
+    return total
+
+
+def wait_drained(poll, sent_target, timeout=180):
+    """Wait until every outbox row is 'sent'; returns the perf_counter() at
+    which the query that found none left was issued. Every 20 ms the worker's
+    shared-memory counter is read (no table access); once it says enough were
+    sent, the count of rows not 'sent' runs, every 20 ms, until it is 0. So
+    the bench does not scan a 100,000-row table 50 times a second on a
+    machine whose other core the worker needs."""
+    deadline = time.time() + timeout
+    while True:
+        if worker_info(poll)["sent"] >= sent_target:
+            # the counter is bumped just before the last record commits
+            time.sleep(0.001)
+            t = time.perf_counter()
+            if int(poll.run(OUTBOX_LEFT_SQL)) == 0:
+                return t
+        if time.time() > deadline:
+            states = poll.run("SELECT string_agg(state || ': ' || n, ', ') FROM (SELECT state, "
+                              "count(*) AS n FROM sms_api.outbox GROUP BY state) x")
+            raise RuntimeError("the outbox was not drained within %d s (%s); worker: %s"
+                               % (timeout, states, worker_info(poll)))
+        time.sleep(0.02)
+
+
+def outbox_once(ctx, s, poll, n, perf_name=None):
+    """One run of ours: queue n rows in one transaction, wait until all are sent."""
+    s.run("TRUNCATE sms_api.outbox, sms_api.message_status;")
+    s.run("CHECKPOINT;")
+    w = worker_info(poll)
+    recs = []
+    if perf_name:
+        recs = [(perf_start(ctx, s.pid, perf_name + "-queue"), "backend running sms_queue()"),
+                (perf_start(ctx, w["pid"], perf_name + "-drain"), "worker")]
+    before = ctx.nginx.requests()
+    lsn0 = poll.run(LSN_SQL)
+    cpu0 = (cpu_seconds(s.pid), cpu_seconds(w["pid"]), nginx_cpu(ctx))
+    t0 = time.perf_counter()
+    out = s.run(queue_sql(n))
+    t1 = time.perf_counter()
+    cpu1 = (cpu_seconds(s.pid), cpu_seconds(w["pid"]), nginx_cpu(ctx))
+    lsn1 = poll.run(LSN_SQL)
+    t2 = wait_drained(poll, w["sent"] + n)
+    cpu2 = (cpu_seconds(s.pid), cpu_seconds(w["pid"]), nginx_cpu(ctx))
+    lsn2 = poll.run(LSN_SQL)
+    for rec, title in recs:
+        perf_stop(ctx, rec, title)
+    requests = ctx.nginx.requests() - before - 1
+    recorded = int(poll.run("SELECT count(*) FROM sms_api.message_status"))
+    if int(out) != n or recorded != n or requests != (n + 999) // 1000:
+        raise RuntimeError("outbox: %s rows queued, %d ids recorded, %d requests for %d messages"
+                           % (out, recorded, requests, n))
+    return {"total_s": t2 - t0, "queue_s": t1 - t0, "drain_s": t2 - t1, "requests": requests,
+            "backend_cpu_queue_s": cpu1[0] - cpu0[0], "worker_cpu_queue_s": cpu1[1] - cpu0[1],
+            "worker_cpu_drain_s": cpu2[1] - cpu1[1], "nginx_cpu_drain_s": cpu2[2] - cpu1[2],
+            "backend_cpu_drain_s": cpu2[0] - cpu1[0],
+            "wal_queue_bytes": wal_bytes(poll, lsn0, lsn1),
+            "wal_drain_bytes": wal_bytes(poll, lsn1, lsn2)}
+
+
+def outbox_reference_once(s, poll, n):
+    s.run("TRUNCATE bench.ref_outbox;")
+    s.run("CHECKPOINT;")
+    ins, upd = ref_outbox_sqls(n)
+    lsn0 = poll.run(LSN_SQL)
+    ti, _ = s.timed(ins)
+    lsn1 = poll.run(LSN_SQL)
+    tu, _ = s.timed(upd)
+    lsn2 = poll.run(LSN_SQL)
+    if int(s.run("SELECT count(*) FROM bench.ref_outbox WHERE state = 'sent'")) != n:
+        raise RuntimeError("outbox reference: not %d rows sent" % n)
+    return {"insert_s": ti, "update_s": tu, "total_s": ti + tu,
+            "wal_insert_bytes": wal_bytes(poll, lsn0, lsn1),
+            "wal_update_bytes": wal_bytes(poll, lsn1, lsn2)}
+
+
+def pickup_trials(ctx, s, poll, trials):
+    """Latency from COMMIT of one queued row to nginx logging its request."""
+    logf = os.path.join(ctx.nginx.dir, "pickup.log")
+
+    def logged():
+        try:
+            with open(logf) as f:
+                return f.read().splitlines()
+        except FileNotFoundError:
+            return []
+
+    s.run("TRUNCATE sms_api.outbox, sms_api.message_status;")
+    rnd = random.Random(11)
+    lat, commit_ms = [], []
+    for i in range(trials + 1):     # the first is a warm-up
+        time.sleep(rnd.uniform(0.05, 0.25))   # the worker idle in any phase of its wait
+        # the warm-up queues what one_bulk_body() holds: its request must be as long
+        s.run("BEGIN; SELECT sms_api.sms_queue('%s', '%s');"
+              % (destination(1 if i == 0 else i + 1), TEXT if i == 0 else "pickup %d" % i))
+        seen = len(logged())
+        t0 = time.time()
+        s.run("COMMIT;")
+        t1 = time.time()
+        deadline = t0 + 10
+        while True:
+            lines = logged()
+            if len(lines) > seen:
+                break
+            if time.time() > deadline:
+                raise RuntimeError("pickup: no request reached nginx within 10 s of COMMIT; "
+                                   "worker: %s" % worker_info(poll))
+            time.sleep(0.0005)
+        if len(lines) != seen + 1:
+            raise RuntimeError("pickup: %d requests for one row" % (len(lines) - seen))
+        arrived, length = lines[seen].split()[:2]
+        arrived = float(arrived)
+        if i == 0 and int(length) != len(one_bulk_body().encode()):
+            raise RuntimeError("the worker's one-message request is %s bytes, the raw loop's "
+                               "one-message body %d" % (length, len(one_bulk_body().encode())))
+        deadline = time.time() + 10
+        while int(poll.run(OUTBOX_LEFT_SQL)) != 0:
+            if time.time() > deadline:
+                raise RuntimeError("pickup: the row was not recorded as sent")
+            time.sleep(0.002)
+        if i > 0:
+            lat.append((arrived - t0) * 1000)
+            commit_ms.append((t1 - t0) * 1000)
+    return lat, commit_ms
+
+
+def figure_outbox(ctx):
+    n = ctx.args.outbox
+    k = ctx.args.outbox_http
+    s = Session(ctx.cluster, "bench_outbox")
+    poll = Session(ctx.cluster, "bench_outbox_poll")
+    try:
+        wait_worker(poll)
+        # warm-up at full size: the worker's connection and plans, the
+        # reference's plans, and WAL segments to recycle (every run starts
+        # with a CHECKPOINT, which recycles the previous run's segments:
+        # otherwise whichever side first crosses into new WAL pays for
+        # zero-filling 16 MB files)
+        outbox_once(ctx, s, poll, n)
+        outbox_reference_once(s, poll, n)
+        ours, ref, single, bulk1 = [], [], [], []
+        for rep in range(ctx.args.reps):
+            for which in order(rep):
+                if which == 0:
+                    ours.append(outbox_once(ctx, s, poll, n))
+                else:
+                    ref.append(outbox_reference_once(s, poll, n))
+            # one HTTP request per row: a single send, and a bulk of one
+            # message to the endpoint the worker uses; the faster counts
+            for path, body, into in (("/v1/send-sms", ctx.single_body, single),
+                                     ("/v1/send-bulk-sms", ctx.one_bulk_body, bulk1)):
+                into.append(rawloop(ctx, path, k, [body], 10)[0])
+        log("outbox: ours %s s (queue %s, drain %s); plain INSERT+UPDATE %s s; one request "
+            "per row %s / %s req/s" % (
+                ", ".join("%.2f" % r["total_s"] for r in ours),
+                ", ".join("%.2f" % r["queue_s"] for r in ours),
+                ", ".join("%.2f" % r["drain_s"] for r in ours),
+                ", ".join("%.2f" % r["total_s"] for r in ref),
+                ", ".join("%.0f" % x for x in single), ", ".join("%.0f" % x for x in bulk1)))
+        lat, commit_ms = pickup_trials(ctx, s, poll, ctx.args.trials)
+        if ctx.args.perf:
+            outbox_once(ctx, s, poll, n, perf_name="outbox")
+        s.run("TRUNCATE sms_api.outbox, sms_api.message_status, bench.ref_outbox;")
+    finally:
+        s.close()
+        poll.close()
+    best = min(ours, key=lambda r: r["total_s"])
+    rbest = min(ref, key=lambda r: r["total_s"])
+    o, r = n / best["total_s"], n / rbest["total_s"]
+    http = max(single + bulk1)
+    ctx.raw["outbox"] = {"ours": ours, "reference": ref, "single_send_req_per_s": single,
+                         "one_message_bulk_req_per_s": bulk1, "pickup_ms": lat,
+                         "pickup_commit_ms": commit_ms}
+    ctx.notes.append(
+        "outbox: ours = one autocommit `SELECT count(sms_api.sms_queue(...)) FROM "
+        "generate_series(1, %s)` until `%s` is 0 (checked every 20 ms once the worker's "
+        "messages_sent counter says all went out); %d requests of up to 1000 per run. Best run: "
+        "queueing %.2f s (the backend used %.2f s CPU), draining %.2f s (the worker used %.2f s "
+        "CPU, nginx %.2f s). Reference, best: INSERT %.2f s + UPDATE %.2f s into "
+        "bench.ref_outbox (LIKE sms_api.outbox INCLUDING ALL: the same indexes). WAL per "
+        "message: queueing %.0f B, draining %.0f B; the INSERT %.0f B, the UPDATE %.0f B."
+        % (n, OUTBOX_LEFT_SQL, best["requests"], best["queue_s"],
+           best["backend_cpu_queue_s"], best["drain_s"], best["worker_cpu_drain_s"],
+           best["nginx_cpu_drain_s"], rbest["insert_s"], rbest["update_s"],
+           best["wal_queue_bytes"] / n, best["wal_drain_bytes"] / n,
+           rbest["wal_insert_bytes"] / n, rbest["wal_update_bytes"] / n))
+    ctx.notes.append(
+        "outbox: one request per row = the raw libcurl loop, one kept-alive connection, %s "
+        "POSTs of one message per repetition: best %s to /v1/send-sms, %s to /v1/send-bulk-sms "
+        "with a one-message body; the faster is the reference (%s rows would take %.1f s). The "
+        "plain INSERT + UPDATE alone is %.1fx this rate in this run."
+        % ("{:,}".format(k), fmt_rate(max(single), "req/s"), fmt_rate(max(bulk1), "req/s"),
+           "{:,}".format(n), n / http, r / http))
+    ctx.notes.append(
+        "outbox pickup: a session queues one row in an open transaction; the clock starts when "
+        "COMMIT is handed to psql (the COMMIT itself took median %.2f ms) and stops when nginx's "
+        "handler for that one-message request starts (clock_gettime() from Lua, logged only "
+        "for one-message bulk requests with sms_api's User-Agent); 50-250 ms idle before each "
+        "trial."
+        % statistics.median(commit_ms))
+    return [
+        Row("outbox: sms_queue() of %s messages, COMMIT, until all are sent, messages/s"
+            % "{:,}".format(n), fmt_rate(o, "msg/s"),
+            fmt_rate(r, "rows/s (plain INSERT + UPDATE)"), "%.2fx" % (o / r), ">= 0.50x",
+            o / r >= 0.5),
+        Row("outbox, queueing phase: the sms_queue() transaction, messages/s",
+            fmt_rate(n / best["queue_s"], "msg/s"),
+            fmt_rate(n / rbest["insert_s"], "rows/s (the plain INSERT)"),
+            "%.2fx" % (rbest["insert_s"] / best["queue_s"]), "-", None),
+        Row("outbox, draining phase: COMMIT to the last row sent, messages/s",
+            fmt_rate(n / best["drain_s"], "msg/s"),
+            fmt_rate(n / rbest["update_s"], "rows/s (the plain UPDATE)"),
+            "%.2fx" % (rbest["update_s"] / best["drain_s"]), "-", None),
+        Row("outbox vs one HTTP request per row, messages/s", fmt_rate(o, "msg/s"),
+            fmt_rate(http, "req/s (raw libcurl loop, 1 message per POST)"),
+            "%.1fx" % (o / http), ">= 10x", o / http >= 10),
+        Row("outbox pickup: COMMIT of one queued row to nginx receiving it, %d trials"
+            % len(lat), "median %.1f ms, max %.1f ms" % (statistics.median(lat), max(lat)),
+            "-", "-", "max < 100 ms", max(lat) < 100),
+    ]
+
+
 # Main -------------------------------------------------------------------------
 
 class Context:
@@ -868,7 +1263,7 @@ def markdown_table(rows):
     return "\n".join(lines)
 
 
-FIGURES = ("send", "bulk", "memory", "merge", "cancel")
+FIGURES = ("send", "bulk", "memory", "merge", "cancel", "outbox")
 
 
 def parse_args():
@@ -881,7 +1276,13 @@ def parse_args():
                    help="destinations for the memory figure (1000000)")
     p.add_argument("--statuses", type=int, default=100000,
                    help="statuses in the list answer (100000)")
-    p.add_argument("--trials", type=int, default=20, help="cancel trials of each kind (20)")
+    p.add_argument("--outbox", type=int, default=100000,
+                   help="messages queued and drained per outbox run (100000)")
+    p.add_argument("--outbox-http", type=int, default=10000,
+                   help="one-message POSTs per repetition for the one-request-per-row rate "
+                        "(10000)")
+    p.add_argument("--trials", type=int, default=20,
+                   help="cancel trials of each kind, and outbox pickup trials (20)")
     p.add_argument("--reps", type=int, default=3, help="repetitions of each timed figure (3)")
     p.add_argument("--blocks", type=int, default=10,
                    help="send figure: alternating blocks of ours and the raw loop per "
@@ -896,19 +1297,30 @@ def parse_args():
     p.add_argument("--json", metavar="FILE", help="also write the raw measurements as JSON")
     p.add_argument("--markdown", metavar="FILE", help="also write the table as Markdown")
     p.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
+    p.add_argument("--explain", metavar="DIR",
+                   help="load auto_explain (log_analyze on, timing off, nested statements "
+                        "too) and log the plan of every statement over 5 ms, the worker's "
+                        "included; the server log and a per-statement summary (count, total, "
+                        "max) go to DIR. Slows the statements a little: for reading plans, not "
+                        "for figures")
     p.add_argument("--perf", metavar="DIR",
                    help="after the timed runs, run ours once more under `perf record` "
-                        "(send, bulk, merge) and summarise where the backend's time goes; "
+                        "(send, bulk, merge; outbox: the queueing backend and the worker) "
+                        "and summarise where the time goes; "
                         "perf.data and reports go to DIR")
     args = p.parse_args()
     if args.quick:
         args.sends, args.bulk, args.memory = 2000, 10000, 100000
         args.statuses, args.trials, args.reps = 10000, 5, 1
+        args.outbox, args.outbox_http = 10000, 2000
     if args.perf:
         if not shutil.which("perf"):
             p.error("--perf needs perf (Debian package linux-perf)")
         args.perf = os.path.abspath(args.perf)
         os.makedirs(args.perf, exist_ok=True)
+    if args.explain:
+        args.explain = os.path.abspath(args.explain)
+        os.makedirs(args.explain, exist_ok=True)
     args.only = [f.strip() for f in args.only.split(",") if f.strip()]
     for f in args.only:
         if f not in FIGURES:
@@ -918,17 +1330,31 @@ def parse_args():
 
 def setup_cluster(ctx):
     s = ctx.cluster_session = Session(ctx.cluster, "bench_setup")
-    # the worker's polling would add background traffic (and merge 100,000
-    # statuses every few seconds): off before the extension exists
-    for name in ("sms_api.status_poll_interval_ms", "sms_api.mo_poll_interval_ms"):
-        if s.run("SELECT count(*) FROM pg_settings WHERE name = '%s';" % name) == "1":
-            s.run("ALTER SYSTEM SET %s = 0;" % name)
-    s.run("SELECT pg_reload_conf();")
-    time.sleep(0.5)
+    # the worker must serve the database the bench queues in, with its
+    # polling off (set in postgresql.conf before the server started)
+    want = {"sms_api.database": BENCH_DB, "sms_api.status_poll_interval_ms": "0",
+            "sms_api.mo_poll_interval_ms": "0", "sms_api.send_rate_limit": "0",
+            "current_database()": BENCH_DB}
+    for name, value in want.items():
+        got = s.run("SELECT %s;" % name if name.endswith(")")
+                    else "SELECT current_setting('%s');" % name)
+        if got != value:
+            raise RuntimeError("cluster setting %s is %r, not %r" % (name, got, value))
     s.run("CREATE EXTENSION sms_api;")
     s.run("CREATE EXTENSION pg_prewarm;")
     s.run("CREATE SCHEMA bench;")
     s.run("CREATE TABLE bench.ref_status (LIKE sms_api.message_status INCLUDING ALL);")
+    # the outbox reference: the same columns, defaults, constraints and
+    # indexes (partial and expression ones included), its own id sequence
+    s.run("CREATE TABLE bench.ref_outbox (LIKE sms_api.outbox INCLUDING ALL);")
+    s.run("CREATE SEQUENCE bench.ref_outbox_id_seq OWNED BY bench.ref_outbox.id;")
+    s.run("ALTER TABLE bench.ref_outbox ALTER id SET DEFAULT nextval('bench.ref_outbox_id_seq');")
+    idx = "SELECT string_agg(regexp_replace(indexdef, '^.* USING ', ''), '; ' ORDER BY 1) " \
+          "FROM pg_indexes WHERE schemaname = '%s' AND tablename = '%s';"
+    ours_idx, ref_idx = s.run(idx % ("sms_api", "outbox")), s.run(idx % ("bench", "ref_outbox"))
+    if ours_idx != ref_idx:
+        raise RuntimeError("bench.ref_outbox has other indexes than sms_api.outbox:\n%s\n%s"
+                           % (ours_idx, ref_idx))
     if "memory" in ctx.args.only:
         # larger than shared_buffers: pg_prewarm of it touches every buffer
         sb = int(s.run("SELECT setting::bigint * 8192 FROM pg_settings WHERE name = 'shared_buffers';"))
@@ -988,6 +1414,9 @@ def main():
         ctx.single_body = os.path.join(ctx.root, "single.json")
         with open(ctx.single_body, "w") as f:
             f.write(single_body())
+        ctx.one_bulk_body = os.path.join(ctx.root, "one_bulk.json")
+        with open(ctx.one_bulk_body, "w") as f:
+            f.write(one_bulk_body())
         ctx.bulk_bodies = []
         bodydir = os.path.join(ctx.root, "bulk")
         os.makedirs(bodydir)
@@ -1010,8 +1439,19 @@ def main():
             "sms_api.token_file": token_file,
             "sms_api.send_rate_limit": 0,
             "sms_api.query_rate_limit": 0,
+            # the worker drains the outbox of the database the bench uses,
+            # and does nothing else (no status or MO polling traffic)
+            "sms_api.database": BENCH_DB,
+            "sms_api.status_poll_interval_ms": 0,
+            "sms_api.mo_poll_interval_ms": 0,
             "jit": "off",                 # no compile-time noise in either side
         }
+        if args.explain:
+            settings.update({"shared_preload_libraries": "sms_api,auto_explain",
+                             "auto_explain.log_min_duration": "5ms",
+                             "auto_explain.log_analyze": "on",
+                             "auto_explain.log_timing": "off",
+                             "auto_explain.log_nested_statements": "on"})
         size = os.path.getsize(ctx.status_file)
         if size > 60 * 1048576:
             settings["sms_api.max_response_bytes"] = "%dMB" % (size // 1048576 + 64)
@@ -1042,6 +1482,8 @@ def main():
             ctx.cluster_session.close()
         if ctx.cluster:
             ctx.cluster.stop()
+            if args.explain and os.path.exists(ctx.cluster.logfile):
+                explain_summary(ctx)
         if ctx.sim:
             ctx.sim.stop()
         if ctx.nginx:
@@ -1064,7 +1506,7 @@ def main():
         print("- " + n)
     if ctx.profiles:
         print()
-        print("Profiles (--perf):")
+        print("Profiles (--perf, --explain):")
         for p in ctx.profiles:
             print(p)
     missed = [r for r in rows if r.ok is False]
