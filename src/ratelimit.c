@@ -3,8 +3,8 @@
  *		Cluster-wide pacing, so that the extension never provokes a 429
  *		itself: every backend and the worker reserve the next free start
  *		time for their kind of request in shared memory, then wait for it.
- *		Low rates get a small margin, since the API's window measures
- *		arrival times, not departure times.
+ *		Rates up to 100/s get a 5% margin, since the API's window measures
+ *		arrival times, not departure times, and the network adds jitter.
  */
 #include "postgres.h"
 
@@ -17,8 +17,6 @@
 #include "ratelimit.h"
 #include "shmem.h"
 
-/* Added to every interval at rates up to 100/s, in microseconds. */
-#define RATELIMIT_MARGIN_US 2000
 
 void
 ratelimit_acquire(ApiKind kind)
@@ -30,7 +28,9 @@ ratelimit_acquire(ApiKind kind)
 
 	if (rate <= 0)
 		return;
-	interval = 1000000 / rate + (rate > 100 ? 0 : RATELIMIT_MARGIN_US);
+	interval = 1000000 / rate;
+	if (rate <= 100)
+		interval += interval / 20;
 	now = GetCurrentTimestamp();
 
 	SpinLockAcquire(&sms_api_shared->mutex);
