@@ -587,31 +587,20 @@ static const char *
 ingest_item(struct json_object *item, const char *where, StatusList *st, MoList *mo)
 {
 	struct json_object *items;
+	const char *key;
 
 	if (!json_object_is_type(item, json_type_object))
 		return psprintf("%s is not a JSON object.", where);
 
 	/* the list and search answers' envelopes */
-	if (json_object_object_get_ex(item, "smsStatuses", &items) &&
+	if ((json_object_object_get_ex(item, key = "smsStatuses", &items) ||
+		 json_object_object_get_ex(item, key = "messages", &items)) &&
 		json_object_is_type(items, json_type_array))
 	{
 		for (size_t i = 0; i < json_object_array_length(items); i++)
 		{
 			const char *p = ingest_item(json_object_array_get_idx(items, i),
-										psprintf("%s.smsStatuses[%zu]", where, i), st, mo);
-
-			if (p != NULL)
-				return p;
-		}
-		return NULL;
-	}
-	if (json_object_object_get_ex(item, "messages", &items) &&
-		json_object_is_type(items, json_type_array))
-	{
-		for (size_t i = 0; i < json_object_array_length(items); i++)
-		{
-			const char *p = ingest_item(json_object_array_get_idx(items, i),
-										psprintf("%s.messages[%zu]", where, i), st, mo);
+										psprintf("%s.%s[%zu]", where, key, i), st, mo);
 
 			if (p != NULL)
 				return p;

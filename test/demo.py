@@ -30,18 +30,11 @@ SELECT correlation_id, sent_status, delivered_status FROM sms_api.message_status
 
 
 def main():
-    root = harness.make_workdir("sms_api_demo.")
-    sim = harness.Simulator(root).start()
-    token_file = os.path.join(root, "token")
-    harness.write_secret(token_file, sim.token)
-    cluster = harness.Cluster(root, {
-        "sms_api.base_url": sim.http,
-        "sms_api.username": sim.username,
-        "sms_api.token_file": token_file,
-        "sms_api.status_poll_interval_ms": 500,
-    })
+    root, sim, cluster = harness.simulator_and_cluster(
+        "sms_api_demo.", {"sms_api.status_poll_interval_ms": 500})
     try:
-        print("Simulator: %s (user %s, token in %s)" % (sim.http, sim.username, token_file))
+        print("Simulator: %s (user %s, token in %s)"
+              % (sim.http, sim.username, cluster.settings["sms_api.token_file"]))
         cluster.init().start()
         print("Cluster: port %d, socket in %s, shared_preload_libraries = 'sms_api'"
               % (cluster.port, root))

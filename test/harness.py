@@ -176,3 +176,19 @@ def write_secret(path, text):
     with os.fdopen(fd, "w") as f:
         f.write(text + "\n")
     chown_to_server(path)
+
+
+def simulator_and_cluster(prefix, settings=None):
+    """The simulator and a cluster configured to use it (not yet started):
+    base_url, username and a token file the server's OS user alone reads."""
+    root = make_workdir(prefix)
+    sim = Simulator(root).start()
+    token_file = os.path.join(root, "token")
+    write_secret(token_file, sim.token)
+    conf = {
+        "sms_api.base_url": sim.http,
+        "sms_api.username": sim.username,
+        "sms_api.token_file": token_file,
+    }
+    conf.update(settings or {})
+    return root, sim, Cluster(root, conf)

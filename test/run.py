@@ -483,14 +483,7 @@ def main():
     only = set(args.tests)
     results = Results()
 
-    root = harness.make_workdir("sms_api_test.")
-    sim = harness.Simulator(root).start()
-    token_file = os.path.join(root, "token")
-    harness.write_secret(token_file, sim.token)
-    cluster = harness.Cluster(root, {
-        "sms_api.base_url": sim.http,
-        "sms_api.username": sim.username,
-        "sms_api.token_file": token_file,
+    root, sim, cluster = harness.simulator_and_cluster("sms_api_test.", {
         "sms_api.database": "regression",
         # the worker's polling is switched on by the suites that test it
         "sms_api.status_poll_interval_ms": 0,
