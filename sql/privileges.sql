@@ -19,6 +19,8 @@ RESET ROLE;
 -- the application role of the README sends
 \! test/simctl reset
 SET ROLE app_sender;
-SELECT id IS NOT NULL AS sent, destination FROM sms_api.sms_send('5511900000001', 'from the app');
+SELECT id IS NOT NULL AS sent, destination FROM sms_api.sms_send('5511900000001', 'from the app', 'app-1');
 RESET ROLE;
+-- its id was recorded although the role cannot write the table itself
+SELECT count(*) AS recorded FROM sms_api.message_status WHERE correlation_id = 'app-1';
 \! test/simctl requests --count

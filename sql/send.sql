@@ -54,6 +54,21 @@ SELECT id AS sent_id FROM sms_api.sms_send('5511900000010', 'Match') \gset
 \setenv SENT_ID :sent_id
 \! test/simctl messages --fields id | grep -c "$SENT_ID"
 
+-- the id is in message_status once the calling statement finishes, in the
+-- caller's transaction (written with the statement's other sends at once)
+BEGIN;
+SELECT id AS txn_id FROM sms_api.sms_send('5511900000011', 'In a transaction', 'txn-1') \gset
+SELECT correlation_id, destination, sent_status FROM sms_api.message_status WHERE id = :'txn_id';
+ROLLBACK;
+SELECT count(*) AS after_rollback FROM sms_api.message_status WHERE id = :'txn_id';
+-- many sends in one statement, and sends from PL/pgSQL
+SELECT count(*) AS sent FROM generate_series(1, 25) g,
+       LATERAL sms_api.sms_send('55119000001' || lpad(g::text, 2, '0'), 'Many', 'many-' || g) s;
+DO $$ BEGIN PERFORM sms_api.sms_send('5511900000099', 'From PL/pgSQL', 'plpgsql-1'); END $$;
+SELECT count(*) FILTER (WHERE correlation_id LIKE 'many-%') AS many,
+       count(*) FILTER (WHERE correlation_id = 'plpgsql-1') AS plpgsql
+  FROM sms_api.message_status;
+
 -- function properties from the contract
 SELECT p.proname, p.provolatile, p.proparallel, p.proisstrict, p.prosecdef, p.proconfig,
        pg_get_function_result(p.oid) AS result

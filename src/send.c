@@ -65,8 +65,8 @@ sms_send(PG_FUNCTION_ARGS)
 		problem = "The message id is not a UUID.";
 	if (problem != NULL)
 		api_raise_bad_answer("a send", problem);
-	store_sent(1, &uuid, correlation_id ? &correlation_id : &msg.correlation_id,
-			   &msg.destination);
+	store_sent_later(&uuid, correlation_id ? correlation_id : msg.correlation_id,
+					 msg.destination);
 
 	memset(nulls, 0, sizeof(nulls));
 	values[RESULT_ID] = uuid_datum(&uuid);

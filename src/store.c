@@ -17,14 +17,18 @@
 #include "access/xact.h"
 #include "catalog/pg_type.h"
 #include "commands/async.h"
+#include "executor/executor.h"
 #include "executor/spi.h"
+#include "miscadmin.h"
 #include "lib/stringinfo.h"
 #include "mb/pg_wchar.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/resowner.h"
+#include "utils/snapmgr.h"
 #include "utils/timestamp.h"
 
 #include "store.h"
@@ -34,7 +38,31 @@
 
 static SPIPlanPtr sent_plan = NULL;
 static SPIPlanPtr sent_plain_plan = NULL;
-static SPIPlanPtr sent_one_plan = NULL;
+
+/*
+ * Ids of single sends not yet written: sms_send() costs one HTTP exchange,
+ * and a statement of its own per call would cost half as much again. They
+ * are written together when the top-level statement finishes (like an
+ * AFTER STATEMENT trigger), or at commit, or every SENT_FLUSH_AT ids.
+ */
+#define SENT_FLUSH_AT 1000
+
+typedef struct PendingSent
+{
+	pg_uuid_t	id;
+	char	   *correlation_id;
+	char	   *destination;
+} PendingSent;
+
+static PendingSent *pending_sent = NULL;	/* in TopTransactionContext */
+static int	npending_sent = 0;
+static Oid	pending_owner;		/* sms_send's definer: it writes them */
+static int	executor_depth = 0;
+
+static void flush_pending(void);
+
+static ExecutorRun_hook_type prev_ExecutorRun = NULL;
+static ExecutorFinish_hook_type prev_ExecutorFinish = NULL;
 static SPIPlanPtr status_plan = NULL;
 static SPIPlanPtr mo_plan = NULL;
 
@@ -180,32 +208,113 @@ unnest_args(int ncols, const Column *cols)
 	return buf.data;
 }
 
-/* The single send's case: no arrays to build and unnest. */
-static void
-store_sent_one(const pg_uuid_t *id, const char *correlation_id, const char *destination)
+void
+store_sent_later(const pg_uuid_t *id, const char *correlation_id, const char *destination)
 {
-	Oid			types[3] = {UUIDOID, TEXTOID, TEXTOID};
-	Datum		values[3];
-	char		nulls[3] = {' ', ' ', ' '};
+	MemoryContext old = MemoryContextSwitchTo(TopTransactionContext);
 
-	values[0] = UUIDPGetDatum(id);
-	values[1] = correlation_id ? CStringGetTextDatum(pg_any_to_server(correlation_id,
-																	  strlen(correlation_id),
-																	  PG_UTF8)) : (Datum) 0;
-	nulls[1] = correlation_id ? ' ' : 'n';
-	values[2] = CStringGetTextDatum(pg_any_to_server(destination, strlen(destination), PG_UTF8));
+	if (pending_sent == NULL)
+		pending_sent = palloc(SENT_FLUSH_AT * sizeof(PendingSent));
+	pending_owner = GetUserId();
+	pending_sent[npending_sent].id = *id;
+	pending_sent[npending_sent].correlation_id = correlation_id ? pstrdup(correlation_id) : NULL;
+	pending_sent[npending_sent].destination = pstrdup(destination);
+	npending_sent++;
+	MemoryContextSwitchTo(old);
+	if (npending_sent == SENT_FLUSH_AT)
+		store_flush_sent();
+}
 
-	SPI_connect();
-	if (sent_one_plan == NULL)
+void
+store_flush_sent(void)
+{
+	int			n = npending_sent;
+	pg_uuid_t  *ids;
+	char	  **correlation_ids;
+	char	  **destinations;
+	Oid			save_userid;
+	int			save_sec_context;
+	int			save_nestlevel;
+
+	if (n == 0)
+		return;
+	ids = palloc(n * sizeof(pg_uuid_t));
+	correlation_ids = palloc(n * sizeof(char *));
+	destinations = palloc(n * sizeof(char *));
+	for (int i = 0; i < n; i++)
 	{
-		sent_one_plan = SPI_prepare("INSERT INTO sms_api.message_status (id, correlation_id, destination) "
-									"VALUES ($1, $2, $3) ON CONFLICT (id) DO NOTHING", 3, types);
-		if (sent_one_plan == NULL || SPI_keepplan(sent_one_plan) != 0)
-			elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
+		ids[i] = pending_sent[i].id;
+		correlation_ids[i] = pending_sent[i].correlation_id;
+		destinations[i] = pending_sent[i].destination;
 	}
-	if (SPI_execute_plan(sent_one_plan, values, nulls, false, 0) != SPI_OK_INSERT)
-		elog(ERROR, "could not record the message id");
-	SPI_finish();
+	/* emptied first: an error while writing must not write them twice */
+	npending_sent = 0;
+
+	/*
+	 * This may run after sms_send() returned, outside its SECURITY DEFINER
+	 * context: write as its owner with its search_path, as it would have.
+	 */
+	GetUserIdAndSecContext(&save_userid, &save_sec_context);
+	save_nestlevel = NewGUCNestLevel();
+	(void) set_config_option("search_path", "pg_catalog, sms_api, pg_temp",
+							 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+	SetUserIdAndSecContext(pending_owner, save_sec_context | SECURITY_LOCAL_USERID_CHANGE);
+	PG_TRY();
+	{
+		store_sent(n, ids, correlation_ids, destinations);
+	}
+	PG_CATCH();
+	{
+		SetUserIdAndSecContext(save_userid, save_sec_context);
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
+	SetUserIdAndSecContext(save_userid, save_sec_context);
+	AtEOXact_GUC(true, save_nestlevel);
+}
+
+/* Count executor nesting, so that only the top-level statement flushes. */
+static void
+store_ExecutorRun(QueryDesc *queryDesc, ScanDirection direction, uint64 count,
+				  bool execute_once)
+{
+	executor_depth++;
+	PG_TRY();
+	{
+		if (prev_ExecutorRun)
+			prev_ExecutorRun(queryDesc, direction, count, execute_once);
+		else
+			standard_ExecutorRun(queryDesc, direction, count, execute_once);
+	}
+	PG_CATCH();
+	{
+		executor_depth--;
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
+	executor_depth--;
+}
+
+static void
+store_ExecutorFinish(QueryDesc *queryDesc)
+{
+	executor_depth++;
+	PG_TRY();
+	{
+		if (prev_ExecutorFinish)
+			prev_ExecutorFinish(queryDesc);
+		else
+			standard_ExecutorFinish(queryDesc);
+	}
+	PG_CATCH();
+	{
+		executor_depth--;
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
+	executor_depth--;
+	if (executor_depth == 0)
+		flush_pending();
 }
 
 /* A plain INSERT of the ids in a subtransaction; false on a duplicate id. */
@@ -259,11 +368,6 @@ store_sent(int n, const pg_uuid_t *ids, char *const *correlation_ids,
 
 	if (n == 0)
 		return;
-	if (n == 1)
-	{
-		store_sent_one(ids, correlation_ids ? correlation_ids[0] : NULL, destinations[0]);
-		return;
-	}
 	column_init(&cols[0], UUIDOID, n);
 	column_init(&cols[1], TEXTOID, n);
 	column_init(&cols[2], TEXTOID, n);
@@ -539,12 +643,37 @@ notify_count(const char *channel, uint64 count)
 	Async_Notify(channel, payload);
 }
 
+/*
+ * Write the pending ids with a snapshot of their own if none is active
+ * (a SELECT's portal finishes its executor without one; so does commit).
+ */
+static void
+flush_pending(void)
+{
+	bool		pushed = false;
+
+	if (npending_sent == 0)
+		return;
+	if (!ActiveSnapshotSet())
+	{
+		PushActiveSnapshot(GetTransactionSnapshot());
+		pushed = true;
+	}
+	store_flush_sent();
+	if (pushed)
+		PopActiveSnapshot();
+}
+
 static void
 store_xact_callback(XactEvent event, void *arg)
 {
 	switch (event)
 	{
+		case XACT_EVENT_PRE_PREPARE:
+			flush_pending();
+			break;
 		case XACT_EVENT_PRE_COMMIT:
+			flush_pending();
 			/* runs before PreCommit_Notify, so the notifications still go out */
 			if (pending.statuses > 0)
 				notify_count("sms_api_status", pending.statuses);
@@ -556,6 +685,8 @@ store_xact_callback(XactEvent event, void *arg)
 		case XACT_EVENT_PREPARE:
 			memset(&pending, 0, sizeof(pending));
 			saved_counts = NIL;
+			pending_sent = NULL;	/* freed with TopTransactionContext */
+			npending_sent = 0;
 			break;
 		default:
 			break;
@@ -600,6 +731,10 @@ store_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
 void
 store_init(void)
 {
+	prev_ExecutorRun = ExecutorRun_hook;
+	ExecutorRun_hook = store_ExecutorRun;
+	prev_ExecutorFinish = ExecutorFinish_hook;
+	ExecutorFinish_hook = store_ExecutorFinish;
 	RegisterXactCallback(store_xact_callback, NULL);
 	RegisterSubXactCallback(store_subxact_callback, NULL);
 }
