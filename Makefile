@@ -19,6 +19,7 @@ OBJS = \
 	src/bulk.o \
 	src/query.o \
 	src/store.o \
+	src/deferred.o \
 	src/srf.o \
 	src/shmem.o \
 	src/worker.o \

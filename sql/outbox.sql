@@ -27,6 +27,28 @@ SELECT pg_sleep(0.5);
 SELECT count(*) AS outbox_rows FROM sms_api.outbox;
 \! test/simctl requests --count
 
+-- rows are in the outbox once the queuing statement finishes; a rolled-back
+-- savepoint or exception block takes its rows along
+BEGIN;
+SELECT sms_api.sms_queue('5511900000021', 'kept', 'sp-1') AS kept_id \gset
+SAVEPOINT s;
+SELECT sms_api.sms_queue('5511900000022', 'dropped', 'sp-2') > 0 AS queued;
+ROLLBACK TO SAVEPOINT s;
+SELECT id = :kept_id AS same_id, correlation_id, state FROM sms_api.outbox WHERE correlation_id LIKE 'sp-%';
+COMMIT;
+DO $$ BEGIN
+  PERFORM sms_api.sms_queue('5511900000023', 'kept', 'ex-1');
+  BEGIN
+    PERFORM sms_api.sms_queue('5511900000024', 'dropped', 'ex-2');
+    RAISE EXCEPTION 'undo';
+  EXCEPTION WHEN raise_exception THEN NULL;
+  END;
+END $$;
+SELECT wait_until('SELECT outbox_settled()');
+SELECT correlation_id, state FROM sms_api.outbox WHERE correlation_id ~ '^(sp|ex)-' ORDER BY 1;
+\! test/simctl reset
+DELETE FROM sms_api.outbox;
+
 -- committed: sent by the worker, rows sharing root-level fields in one request
 BEGIN;
 SELECT sms_api.sms_queue('+5511900000001', 'one', 'q-1') AS first_id \gset

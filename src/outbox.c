@@ -9,14 +9,21 @@
 
 #include "access/xact.h"
 #include "catalog/pg_type.h"
+#include "catalog/namespace.h"
 #include "commands/dbcommands.h"
+#include "commands/sequence.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
+#include "storage/proc.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/datum.h"
+#include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/timestamp.h"
 
 #include "guc.h"
+#include "deferred.h"
 #include "outbox.h"
 #include "shmem.h"
 #include "sms_api.h"
@@ -24,8 +31,6 @@
 
 PG_FUNCTION_INFO_V1(sms_queue);
 PG_FUNCTION_INFO_V1(sms_prune);
-
-static SPIPlanPtr insert_plan = NULL;
 
 /* Whether this transaction queued anything: then its commit wakes the worker. */
 static bool queued_in_xact = false;
@@ -51,51 +56,155 @@ require_served_database(void)
 	checked = true;
 }
 
+/* The columns an enqueued row brings: sms_send's ten arguments. */
+#define QUEUE_COLS 10
+
+static const Oid queue_types[QUEUE_COLS] = {
+	TEXTOID, TEXTOID, TEXTOID, TEXTOID, BOOLOID, TIMESTAMPTZOID,
+	TIMESTAMPTZOID, TEXTOID, TEXTOID, JSONBOID
+};
+
+/*
+ * Rows queued but not yet written: one INSERT per row would cost several
+ * times the rest of sms_queue(). They are written together when the
+ * top-level statement finishes (deferred.c), at commit, or every
+ * QUEUE_FLUSH_AT rows; a rolled-back subtransaction takes its rows along.
+ */
+#define QUEUE_FLUSH_AT 1000
+
+typedef struct QueuedRow
+{
+	int64		id;
+	SubTransactionId subid;
+	Datum		values[QUEUE_COLS];
+	bool		nulls[QUEUE_COLS];
+} QueuedRow;
+
+static QueuedRow *queued_rows = NULL;	/* in TopTransactionContext */
+static int	nqueued = 0;
+static Oid	queued_owner;		/* sms_queue's definer: it writes them */
+
+static SPIPlanPtr insert_plan = NULL;
+
+/* The outbox's id sequence, looked up once per transaction. */
+static Oid
+outbox_sequence(void)
+{
+	static LocalTransactionId looked_up_in = InvalidLocalTransactionId;
+	static Oid	seq = InvalidOid;
+
+	if (looked_up_in != MyProc->lxid)
+	{
+		seq = get_relname_relid("outbox_id_seq", get_namespace_oid("sms_api", false));
+		if (!OidIsValid(seq))
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_OBJECT),
+					 errmsg("sequence sms_api.outbox_id_seq does not exist")));
+		looked_up_in = MyProc->lxid;
+	}
+	return seq;
+}
+
 int64
 outbox_enqueue(FunctionCallInfo fcinfo)
 {
 	SmsMessage	msg;
-	Datum		values[10];
-	char		nulls[10];
-	bool		isnull;
-	int64		id;
-	static const Oid types[10] = {
-		TEXTOID, TEXTOID, TEXTOID, TEXTOID, BOOLOID, TIMESTAMPTZOID,
-		TIMESTAMPTZOID, TEXTOID, TEXTOID, JSONBOID
-	};
+	QueuedRow  *row;
+	MemoryContext old;
 
 	sms_api_require_preload();
 	message_from_args(fcinfo, &msg);
 	require_served_database();
 
+	old = MemoryContextSwitchTo(TopTransactionContext);
+	if (queued_rows == NULL)
+		queued_rows = palloc(QUEUE_FLUSH_AT * sizeof(QueuedRow));
+	row = &queued_rows[nqueued];
+	row->id = nextval_internal(outbox_sequence(), true);
+	row->subid = GetCurrentSubTransactionId();
 	/* the arguments as given, but the destination normalized */
-	for (int i = 0; i < 10; i++)
+	for (int i = 0; i < QUEUE_COLS; i++)
 	{
-		nulls[i] = PG_ARGISNULL(i) ? 'n' : ' ';
-		values[i] = PG_ARGISNULL(i) ? (Datum) 0 : PG_GETARG_DATUM(i);
+		int16		typlen;
+		bool		typbyval;
+
+		row->nulls[i] = PG_ARGISNULL(i);
+		get_typlenbyval(queue_types[i], &typlen, &typbyval);
+		if (row->nulls[i])
+			row->values[i] = (Datum) 0;
+		else if (typlen == -1)
+			/* a copy of its own: the argument may point into a table's TOAST */
+			row->values[i] = PointerGetDatum(PG_DETOAST_DATUM_COPY(PG_GETARG_DATUM(i)));
+		else
+			row->values[i] = datumCopy(PG_GETARG_DATUM(i), typbyval, typlen);
 	}
-	values[0] = CStringGetTextDatum(msg.destination);
+	row->values[0] = CStringGetTextDatum(msg.destination);
+	MemoryContextSwitchTo(old);
+	queued_owner = GetUserId();
+	nqueued++;
+	queued_in_xact = true;
+	if (nqueued == QUEUE_FLUSH_AT)
+		outbox_flush();
+	return row->id;
+}
+
+static void
+write_queued(void *arg)
+{
+	int			n = *(int *) arg;
+	QueuedRow  *rows = queued_rows;
+	Datum		params[QUEUE_COLS + 1];
+	Oid			types[QUEUE_COLS + 1];
+	Datum	   *values = palloc(n * sizeof(Datum));
+	bool	   *nulls = palloc(n * sizeof(bool));
+	int			dims[1] = {n};
+	int			lbs[1] = {1};
+
+	for (int c = -1; c < QUEUE_COLS; c++)
+	{
+		Oid			elem = c < 0 ? INT8OID : queue_types[c];
+		int16		typlen;
+		bool		typbyval;
+		char		typalign;
+
+		for (int i = 0; i < n; i++)
+		{
+			values[i] = c < 0 ? Int64GetDatum(rows[i].id) : rows[i].values[c];
+			nulls[i] = c < 0 ? false : rows[i].nulls[c];
+		}
+		get_typlenbyvalalign(elem, &typlen, &typbyval, &typalign);
+		params[c + 1] = PointerGetDatum(construct_md_array(values, nulls, 1, dims, lbs,
+														   elem, typlen, typbyval, typalign));
+		types[c + 1] = get_array_type(elem);
+	}
 
 	SPI_connect();
 	if (insert_plan == NULL)
 	{
-		insert_plan = SPI_prepare("INSERT INTO sms_api.outbox (destination, message_text, "
+		insert_plan = SPI_prepare("INSERT INTO sms_api.outbox (id, destination, message_text, "
 								  "correlation_id, extra_info, flash, scheduled_at, expires_at, "
 								  "campaign_alias, sub_account, options) "
-								  "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
-								  10, (Oid *) types);
+								  "SELECT * FROM unnest($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+								  QUEUE_COLS + 1, types);
 		if (insert_plan == NULL || SPI_keepplan(insert_plan) != 0)
 			elog(ERROR, "could not prepare the outbox insert: %s",
 				 SPI_result_code_string(SPI_result));
 	}
-	if (SPI_execute_plan(insert_plan, values, nulls, false, 1) != SPI_OK_INSERT_RETURNING ||
-		SPI_processed != 1)
+	if (SPI_execute_plan(insert_plan, params, NULL, false, 0) != SPI_OK_INSERT)
 		elog(ERROR, "could not insert into sms_api.outbox");
-	id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 	SPI_finish();
+}
 
-	queued_in_xact = true;
-	return id;
+void
+outbox_flush(void)
+{
+	int			n = nqueued;
+
+	if (n == 0)
+		return;
+	/* emptied first: an error while writing must not write them twice */
+	nqueued = 0;
+	deferred_run_as(queued_owner, write_queued, &n);
 }
 
 Datum
@@ -115,21 +224,42 @@ outbox_xact_callback(XactEvent event, void *arg)
 			if (queued_in_xact)
 				shmem_notify_outbox();
 			queued_in_xact = false;
+			queued_rows = NULL; /* freed with TopTransactionContext */
+			nqueued = 0;
 			break;
 		case XACT_EVENT_ABORT:
 		case XACT_EVENT_PARALLEL_ABORT:
 		case XACT_EVENT_PREPARE:
 			queued_in_xact = false;
+			queued_rows = NULL;
+			nqueued = 0;
 			break;
 		default:
 			break;
 	}
 }
 
+/*
+ * Rows queued in a subtransaction that rolls back go with it. Subtransaction
+ * ids only grow, so the rows of the aborted one and of its children are
+ * those with an id at least its own.
+ */
+static void
+outbox_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
+						SubTransactionId parentSubid, void *arg)
+{
+	if (event != SUBXACT_EVENT_ABORT_SUB)
+		return;
+	while (nqueued > 0 && queued_rows[nqueued - 1].subid >= mySubid)
+		nqueued--;
+}
+
 void
 outbox_init(void)
 {
 	RegisterXactCallback(outbox_xact_callback, NULL);
+	RegisterSubXactCallback(outbox_subxact_callback, NULL);
+	deferred_register(outbox_flush);
 }
 
 Datum

@@ -14,6 +14,9 @@
  */
 extern int64 outbox_enqueue(FunctionCallInfo fcinfo);
 
+/* Write the rows queued so far (deferred.c calls it at statement end). */
+extern void outbox_flush(void);
+
 /* Register the commit callback that wakes the worker (from _PG_init). */
 extern void outbox_init(void);
 

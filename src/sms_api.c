@@ -12,6 +12,7 @@
 #include "fmgr.h"
 #include "miscadmin.h"
 
+#include "deferred.h"
 #include "guc.h"
 #include "outbox.h"
 #include "shmem.h"
@@ -30,6 +31,7 @@ _PG_init(void)
 {
 	preloaded = process_shared_preload_libraries_in_progress;
 	settings_define(preloaded);
+	deferred_init();
 	store_init();
 	outbox_init();
 	if (preloaded)

@@ -17,20 +17,18 @@
 #include "access/xact.h"
 #include "catalog/pg_type.h"
 #include "commands/async.h"
-#include "executor/executor.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
 #include "lib/stringinfo.h"
 #include "mb/pg_wchar.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
-#include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/resowner.h"
-#include "utils/snapmgr.h"
 #include "utils/timestamp.h"
 
+#include "deferred.h"
 #include "store.h"
 
 /* Milliseconds from the Unix epoch to PostgreSQL's (2000-01-01). */
@@ -57,12 +55,6 @@ typedef struct PendingSent
 static PendingSent *pending_sent = NULL;	/* in TopTransactionContext */
 static int	npending_sent = 0;
 static Oid	pending_owner;		/* sms_send's definer: it writes them */
-static int	executor_depth = 0;
-
-static void flush_pending(void);
-
-static ExecutorRun_hook_type prev_ExecutorRun = NULL;
-static ExecutorFinish_hook_type prev_ExecutorFinish = NULL;
 static SPIPlanPtr status_plan = NULL;
 static SPIPlanPtr mo_plan = NULL;
 
@@ -225,6 +217,22 @@ store_sent_later(const pg_uuid_t *id, const char *correlation_id, const char *de
 		store_flush_sent();
 }
 
+typedef struct SentArgs
+{
+	int			n;
+	pg_uuid_t  *ids;
+	char	  **correlation_ids;
+	char	  **destinations;
+} SentArgs;
+
+static void
+write_sent(void *arg)
+{
+	SentArgs   *a = (SentArgs *) arg;
+
+	store_sent(a->n, a->ids, a->correlation_ids, a->destinations);
+}
+
 void
 store_flush_sent(void)
 {
@@ -232,9 +240,7 @@ store_flush_sent(void)
 	pg_uuid_t  *ids;
 	char	  **correlation_ids;
 	char	  **destinations;
-	Oid			save_userid;
-	int			save_sec_context;
-	int			save_nestlevel;
+	SentArgs	args;
 
 	if (n == 0)
 		return;
@@ -249,72 +255,11 @@ store_flush_sent(void)
 	}
 	/* emptied first: an error while writing must not write them twice */
 	npending_sent = 0;
-
-	/*
-	 * This may run after sms_send() returned, outside its SECURITY DEFINER
-	 * context: write as its owner with its search_path, as it would have.
-	 */
-	GetUserIdAndSecContext(&save_userid, &save_sec_context);
-	save_nestlevel = NewGUCNestLevel();
-	(void) set_config_option("search_path", "pg_catalog, sms_api, pg_temp",
-							 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
-	SetUserIdAndSecContext(pending_owner, save_sec_context | SECURITY_LOCAL_USERID_CHANGE);
-	PG_TRY();
-	{
-		store_sent(n, ids, correlation_ids, destinations);
-	}
-	PG_CATCH();
-	{
-		SetUserIdAndSecContext(save_userid, save_sec_context);
-		PG_RE_THROW();
-	}
-	PG_END_TRY();
-	SetUserIdAndSecContext(save_userid, save_sec_context);
-	AtEOXact_GUC(true, save_nestlevel);
-}
-
-/* Count executor nesting, so that only the top-level statement flushes. */
-static void
-store_ExecutorRun(QueryDesc *queryDesc, ScanDirection direction, uint64 count,
-				  bool execute_once)
-{
-	executor_depth++;
-	PG_TRY();
-	{
-		if (prev_ExecutorRun)
-			prev_ExecutorRun(queryDesc, direction, count, execute_once);
-		else
-			standard_ExecutorRun(queryDesc, direction, count, execute_once);
-	}
-	PG_CATCH();
-	{
-		executor_depth--;
-		PG_RE_THROW();
-	}
-	PG_END_TRY();
-	executor_depth--;
-}
-
-static void
-store_ExecutorFinish(QueryDesc *queryDesc)
-{
-	executor_depth++;
-	PG_TRY();
-	{
-		if (prev_ExecutorFinish)
-			prev_ExecutorFinish(queryDesc);
-		else
-			standard_ExecutorFinish(queryDesc);
-	}
-	PG_CATCH();
-	{
-		executor_depth--;
-		PG_RE_THROW();
-	}
-	PG_END_TRY();
-	executor_depth--;
-	if (executor_depth == 0)
-		flush_pending();
+	args.n = n;
+	args.ids = ids;
+	args.correlation_ids = correlation_ids;
+	args.destinations = destinations;
+	deferred_run_as(pending_owner, write_sent, &args);
 }
 
 /* A plain INSERT of the ids in a subtransaction; false on a duplicate id. */
@@ -643,43 +588,22 @@ notify_count(const char *channel, uint64 count)
 	Async_Notify(channel, payload);
 }
 
-/*
- * Write the pending ids with a snapshot of their own if none is active
- * (a SELECT's portal finishes its executor without one; so does commit).
- */
-static void
-flush_pending(void)
-{
-	bool		pushed = false;
-
-	if (npending_sent == 0)
-		return;
-	if (!ActiveSnapshotSet())
-	{
-		PushActiveSnapshot(GetTransactionSnapshot());
-		pushed = true;
-	}
-	store_flush_sent();
-	if (pushed)
-		PopActiveSnapshot();
-}
-
 static void
 store_xact_callback(XactEvent event, void *arg)
 {
 	switch (event)
 	{
-		case XACT_EVENT_PRE_PREPARE:
-			flush_pending();
-			break;
 		case XACT_EVENT_PRE_COMMIT:
-			flush_pending();
 			/* runs before PreCommit_Notify, so the notifications still go out */
 			if (pending.statuses > 0)
 				notify_count("sms_api_status", pending.statuses);
 			if (pending.mos > 0)
 				notify_count("sms_api_mo", pending.mos);
-			/* FALLTHROUGH */
+			memset(&pending, 0, sizeof(pending));
+			saved_counts = NIL;
+			break;
+		case XACT_EVENT_COMMIT:
+		case XACT_EVENT_PARALLEL_COMMIT:
 		case XACT_EVENT_ABORT:
 		case XACT_EVENT_PARALLEL_ABORT:
 		case XACT_EVENT_PREPARE:
@@ -731,10 +655,7 @@ store_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
 void
 store_init(void)
 {
-	prev_ExecutorRun = ExecutorRun_hook;
-	ExecutorRun_hook = store_ExecutorRun;
-	prev_ExecutorFinish = ExecutorFinish_hook;
-	ExecutorFinish_hook = store_ExecutorFinish;
+	deferred_register(store_flush_sent);
 	RegisterXactCallback(store_xact_callback, NULL);
 	RegisterSubXactCallback(store_subxact_callback, NULL);
 }
