@@ -29,8 +29,8 @@ ApiCounters api_counters;
 #define RETRY_BASE_MS 200
 #define RETRY_MAX_MS 30000
 
-static double
-random_fraction(void)
+double
+api_random_fraction(void)
 {
 #if PG_VERSION_NUM >= 150000
 	return pg_prng_double(&pg_global_prng_state);
@@ -256,7 +256,7 @@ api_request(ApiKind kind, const char *method, const char *path,
 
 		wait_ms = (long) (RETRY_BASE_MS * (1L << Min(attempt, 16)));
 		wait_ms = Min(wait_ms, RETRY_MAX_MS);
-		wait_ms = wait_ms / 2 + (long) (random_fraction() * (wait_ms / 2));
+		wait_ms = wait_ms / 2 + (long) (api_random_fraction() * (wait_ms / 2));
 		if (res->retry_after_s >= 0)
 			wait_ms = Max(wait_ms, res->retry_after_s * 1000);
 		resume = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), wait_ms);

@@ -35,9 +35,6 @@
 #include "utils/snapmgr.h"
 #include "utils/timestamp.h"
 #include "utils/uuid.h"
-#if PG_VERSION_NUM >= 150000
-#include "common/pg_prng.h"
-#endif
 
 #include "api.h"
 #include "drain.h"
@@ -368,11 +365,7 @@ reconcile_mos(void)
 static double
 jitter(void)
 {
-#if PG_VERSION_NUM >= 150000
-	return 0.5 + pg_prng_double(&pg_global_prng_state) / 2;
-#else
-	return 0.5 + (double) random() / ((double) MAX_RANDOM_VALUE + 1) / 2;
-#endif
+	return 0.5 + api_random_fraction() / 2;
 }
 
 /* Schedule the next run: the interval after success, backoff after failure. */
