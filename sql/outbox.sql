@@ -72,7 +72,8 @@ SELECT wait_until(format('SELECT attempts = 1 AND state = ''queued'' FROM sms_ap
 SELECT state, attempts, last_error, next_attempt_at - now() BETWEEN interval '0.2 s' AND interval '1.3 s' AS backoff_about_1s
   FROM sms_api.outbox WHERE id = :retry_id;
 SELECT wait_until(format('SELECT state = ''sent'' FROM sms_api.outbox WHERE id = %s', :retry_id));
-SELECT state, attempts, last_error FROM sms_api.outbox WHERE id = :retry_id;
+SELECT state, attempts, last_error, next_attempt_at IS NULL AS no_next_attempt
+  FROM sms_api.outbox WHERE id = :retry_id;
 
 -- after queue_max_attempts the row is failed
 ALTER SYSTEM SET sms_api.queue_max_attempts = 2;
@@ -80,7 +81,8 @@ SELECT pg_reload_conf();
 \! test/simctl fault status --status 503 --count 5 --path /v1/send-bulk-sms
 SELECT sms_api.sms_queue('5511900000005', 'give up', 'q-5') AS giveup_id \gset
 SELECT wait_until(format('SELECT state = ''failed'' FROM sms_api.outbox WHERE id = %s', :giveup_id));
-SELECT state, attempts, last_error FROM sms_api.outbox WHERE id = :giveup_id;
+SELECT state, attempts, last_error, next_attempt_at IS NULL AS no_next_attempt
+  FROM sms_api.outbox WHERE id = :giveup_id;
 ALTER SYSTEM RESET sms_api.queue_max_attempts;
 SELECT pg_reload_conf();
 
@@ -88,7 +90,8 @@ SELECT pg_reload_conf();
 \! test/simctl reset
 SELECT sms_api.sms_queue('5511900001400', 'rejected', 'q-6') AS rejected_id \gset
 SELECT wait_until(format('SELECT state = ''failed'' FROM sms_api.outbox WHERE id = %s', :rejected_id));
-SELECT state, attempts, last_error FROM sms_api.outbox WHERE id = :rejected_id;
+SELECT state, attempts, last_error, next_attempt_at IS NULL AS no_next_attempt
+  FROM sms_api.outbox WHERE id = :rejected_id;
 
 -- one bad message among ten: the batch is split until it is alone; the
 -- nine others are sent
@@ -190,7 +193,16 @@ ALTER SYSTEM RESET sms_api.status_poll_interval_ms;
 SELECT pg_reload_conf();
 SELECT pg_sleep(0.5);
 
--- retention: prune() deletes sent and failed rows older than the interval
+-- retention: prune() deletes sent and failed rows queued longer ago than
+-- the interval (created_at), never a row still to send
+UPDATE sms_api.outbox SET created_at = now() - interval '2 hours' WHERE id IN (:retry_id, :giveup_id);
+BEGIN;
+UPDATE sms_api.outbox SET created_at = now() - interval '2 hours', state = 'queued',
+       next_attempt_at = now() + interval '1 day' WHERE id = :rejected_id;
+SELECT sms_api.prune('1 hour') AS pruned_two;
+SELECT id = :rejected_id AS kept_queued, count(*) OVER () AS old_left
+  FROM sms_api.outbox WHERE created_at < now() - interval '1 hour';
+ROLLBACK;
 SELECT sms_api.prune() AS pruned_at_default;
 SELECT sms_api.prune('0 seconds') > 10000 AS pruned_all;
 SELECT count(*) AS left_after_prune FROM sms_api.outbox;

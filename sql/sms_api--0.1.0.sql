@@ -73,7 +73,8 @@ CREATE TABLE sms_api.message_status (
     extra_info            text,
     updated_at            timestamptz NOT NULL DEFAULT now()
 );
-CREATE INDEX ON sms_api.message_status (correlation_id);
+-- lookups by your own id; most answers of a bulk without one leave it NULL
+CREATE INDEX ON sms_api.message_status (correlation_id) WHERE correlation_id IS NOT NULL;
 CREATE INDEX ON sms_api.message_status (updated_at);
 COMMENT ON TABLE sms_api.message_status IS
   'One row per message id; statuses merged so that a stage never goes back, the newer event wins within a stage, and NULL never overwrites a known value';
@@ -126,6 +127,12 @@ INSERT INTO sms_api.status_code VALUES
     (104, 'delivered', 'NOT_DELIVERED',                     'The carrier accepted it but could not deliver it (handset off for about 24 hours, 8 on Vivo, or an inactive number).', true, false);
 
 -- Messages queued by sms_queue(), sent by the worker after commit.
+--
+-- The worker claims a row ('sending', attempts + 1) before it sends it and
+-- records the outcome after. No index covers state or attempts and the pages
+-- are only half filled, so the claim is a HOT update (no index entries) on
+-- the row's own page: the outbox is written three times per message, and
+-- this keeps the middle write cheap.
 CREATE TABLE sms_api.outbox (
     id              bigserial PRIMARY KEY,
     destination     text NOT NULL,
@@ -142,19 +149,21 @@ CREATE TABLE sms_api.outbox (
     -- so no CHECK (it is re-planned for every inserted row)
     state           text NOT NULL DEFAULT 'queued',
     attempts        int NOT NULL DEFAULT 0,
-    next_attempt_at timestamptz NOT NULL DEFAULT now(),
+    -- NULL once the row is sent or failed: there is no next attempt
+    next_attempt_at timestamptz DEFAULT now(),
     last_error      text,
     message_id      uuid,
     batch_id        uuid,
     created_at      timestamptz NOT NULL DEFAULT now(),
     sent_at         timestamptz
-);
--- what the worker claims next
-CREATE INDEX outbox_due ON sms_api.outbox (next_attempt_at, id) WHERE state = 'queued';
--- what prune() deletes
-CREATE INDEX outbox_done ON sms_api.outbox ((coalesce(sent_at, next_attempt_at)))
-    WHERE state IN ('sent', 'failed');
-CREATE INDEX ON sms_api.outbox (message_id);
+) WITH (fillfactor = 50);
+-- what the worker claims next (queued rows, and the few in flight)
+CREATE INDEX outbox_due ON sms_api.outbox (next_attempt_at, id)
+    WHERE next_attempt_at IS NOT NULL;
+-- what prune() deletes: sent and failed rows, by when they were queued
+CREATE INDEX outbox_done ON sms_api.outbox (created_at) WHERE next_attempt_at IS NULL;
+-- from a status to its outbox row
+CREATE INDEX outbox_message_id ON sms_api.outbox (message_id) WHERE message_id IS NOT NULL;
 COMMENT ON TABLE sms_api.outbox IS
   'Messages queued with sms_queue(): queued -> sending -> sent, or failed after queue_max_attempts or a rejection by the API';
 

@@ -188,7 +188,8 @@ claim_sql(void)
 						   "o.extra_info, o.flash, floor(extract(epoch FROM o.scheduled_at) * 1000)::int8, "
 						   "floor(extract(epoch FROM o.expires_at) * 1000)::int8, o.campaign_alias, "
 						   "o.sub_account, o.options::text, "
-						   "concat(o.campaign_alias, E'\\x1f', (SELECT jsonb_object_agg(k, v) "
+						   "concat(o.campaign_alias, E'\\x1f', CASE WHEN o.options IS NOT NULL THEN "
+						   "(SELECT jsonb_object_agg(k, v) "
 						   "FROM jsonb_each(o.options) AS e(k, v) WHERE v <> 'null' AND k IN (");
 	/* root-level fields (campaignAlias is its own column) */
 	for (int i = 0, first = 1; i < nroot; i++)
@@ -198,7 +199,7 @@ claim_sql(void)
 		appendStringInfo(&sql, "%s'%s'", first ? "" : ", ", root[i]);
 		first = 0;
 	}
-	appendStringInfoString(&sql, "))::text)");
+	appendStringInfoString(&sql, "))::text END)");
 	return sql.data;
 }
 
@@ -492,21 +493,22 @@ array_of(Oid elemtype, Datum *values, bool *nulls, int n)
 
 static const char *const record_sql[OUT_KINDS] = {
 	"UPDATE sms_api.outbox o SET state = 'sent', message_id = u.mid, batch_id = u.bid, "
-	"sent_at = now(), last_error = NULL "
-	"FROM unnest($1::int8[], $2::uuid[], $3::uuid[]) AS u(id, mid, bid) WHERE o.id = u.id",
+	"sent_at = now(), next_attempt_at = NULL, last_error = NULL "
+	"FROM (SELECT unnest($1::int8[]) AS id, unnest($2::uuid[]) AS mid, unnest($3::uuid[]) AS bid) AS u "
+	"WHERE o.id = u.id",
 
 	"UPDATE sms_api.outbox o SET "
 	"state = CASE WHEN o.attempts >= $3 THEN 'failed' ELSE 'queued' END, "
-	"next_attempt_at = now() + CASE WHEN o.attempts >= $3 THEN interval '0' "
-	"ELSE make_interval(secs => least(300, 2 ^ (o.attempts - 1)) * (0.75 + random() / 2)) END, "
+	"next_attempt_at = CASE WHEN o.attempts >= $3 THEN NULL ELSE now() + "
+	"make_interval(secs => least(300, 2 ^ (o.attempts - 1)) * (0.75 + random() / 2)) END, "
 	"last_error = u.err "
-	"FROM unnest($1::int8[], $2::text[]) AS u(id, err) WHERE o.id = u.id",
+	"FROM (SELECT unnest($1::int8[]) AS id, unnest($2::text[]) AS err) AS u WHERE o.id = u.id",
 
-	"UPDATE sms_api.outbox o SET state = 'failed', next_attempt_at = now(), last_error = u.err "
-	"FROM unnest($1::int8[], $2::text[]) AS u(id, err) WHERE o.id = u.id",
+	"UPDATE sms_api.outbox o SET state = 'failed', next_attempt_at = NULL, last_error = u.err "
+	"FROM (SELECT unnest($1::int8[]) AS id, unnest($2::text[]) AS err) AS u WHERE o.id = u.id",
 
 	"UPDATE sms_api.outbox o SET state = 'queued', attempts = o.attempts - 1, last_error = u.err "
-	"FROM unnest($1::int8[], $2::text[]) AS u(id, err) WHERE o.id = u.id",
+	"FROM (SELECT unnest($1::int8[]) AS id, unnest($2::text[]) AS err) AS u WHERE o.id = u.id",
 };
 
 bool

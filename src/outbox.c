@@ -184,7 +184,9 @@ write_queued(void *arg)
 		insert_plan = SPI_prepare("INSERT INTO sms_api.outbox (id, destination, message_text, "
 								  "correlation_id, extra_info, flash, scheduled_at, expires_at, "
 								  "campaign_alias, sub_account, options) "
-								  "SELECT * FROM unnest($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+								  "SELECT unnest($1), unnest($2), unnest($3), unnest($4), unnest($5), "
+								  "unnest($6), unnest($7), unnest($8), unnest($9), unnest($10), "
+								  "unnest($11)",
 								  QUEUE_COLS + 1, types);
 		if (insert_plan == NULL || SPI_keepplan(insert_plan) != 0)
 			elog(ERROR, "could not prepare the outbox insert: %s",
@@ -278,8 +280,8 @@ sms_prune(PG_FUNCTION_ARGS)
 
 	SPI_connect();
 	if (SPI_execute_with_args("DELETE FROM sms_api.outbox "
-							  "WHERE state IN ('sent', 'failed') "
-							  "AND coalesce(sent_at, next_attempt_at) < now() - $1",
+							  "WHERE next_attempt_at IS NULL AND state IN ('sent', 'failed') "
+							  "AND created_at < now() - $1",
 							  1, types, &older_than, NULL, false, 0) != SPI_OK_DELETE)
 		elog(ERROR, "could not prune sms_api.outbox");
 	deleted = (int64) SPI_processed;

@@ -187,16 +187,25 @@ execute(SPIPlanPtr plan, int ncols, Column *cols, int n)
 	return processed;
 }
 
-/* "$1::uuid[], $2::text[], ..." for unnest() */
+/*
+ * "unnest($1::uuid[]) AS a, unnest($2::text[]) AS b, ...": the columns side
+ * by side in a select list (the arrays are of equal length). There they are
+ * read in step, row by row; unnest($1, $2, ...) in FROM would first copy
+ * each column into a tuplestore of its own.
+ */
 static char *
-unnest_args(int ncols, const Column *cols)
+unnest_columns(int ncols, const Column *cols, const char *const *names)
 {
 	StringInfoData buf;
 
 	initStringInfo(&buf);
 	for (int i = 0; i < ncols; i++)
-		appendStringInfo(&buf, "%s$%d::%s", i ? ", " : "", i + 1,
+	{
+		appendStringInfo(&buf, "%sunnest($%d::%s)", i ? ", " : "", i + 1,
 						 format_type_be(array_type(cols[i].type)));
+		if (names != NULL)
+			appendStringInfo(&buf, " AS %s", names[i]);
+	}
 	return buf.data;
 }
 
@@ -277,8 +286,8 @@ insert_or_conflict(Column *cols, int n)
 		SPI_connect();
 		if (sent_plain_plan == NULL)
 			sent_plain_plan = prepare(psprintf("INSERT INTO sms_api.message_status (id, correlation_id, destination) "
-											   "SELECT * FROM unnest(%s)",
-											   unnest_args(3, cols)),
+											   "SELECT %s",
+											   unnest_columns(3, cols, NULL)),
 									  3, cols);
 		(void) execute(sent_plain_plan, 3, cols, n);
 		SPI_finish();
@@ -333,9 +342,8 @@ store_sent(int n, const pg_uuid_t *ids, char *const *correlation_ids,
 		SPI_connect();
 		if (sent_plan == NULL)
 			sent_plan = prepare(psprintf("INSERT INTO sms_api.message_status (id, correlation_id, destination) "
-										 "SELECT * FROM unnest(%s) "
-										 "ON CONFLICT (id) DO NOTHING",
-										 unnest_args(3, cols)),
+										 "SELECT %s ON CONFLICT (id) DO NOTHING",
+										 unnest_columns(3, cols, NULL)),
 								3, cols);
 		(void) execute(sent_plan, 3, cols, n);
 		SPI_finish();
@@ -406,8 +414,7 @@ status_merge_sql(const Column *cols)
 #undef STAGE_COL
 #undef STAGE_WINS
 
-	char	   *select = psprintf("SELECT u.*, now() FROM unnest(%s) AS u",
-								  unnest_args(STATUS_COLS, cols));
+	char	   *select = psprintf("SELECT %s, now()", unnest_columns(STATUS_COLS, cols, NULL));
 
 	return upsert_sql("sms_api.message_status", "m", status_names, exprs,
 					  STATUS_COLS, select, "updated_at");
@@ -556,20 +563,14 @@ store_mos(const MoList *list)
 	if (mo_plan == NULL)
 	{
 		const char *exprs[MO_COLS];
-		StringInfoData aliases;
 
-		initStringInfo(&aliases);
 		exprs[0] = "excluded.id";
-		appendStringInfoString(&aliases, "id");
 		for (int c = 1; c < MO_COLS; c++)
-		{
 			exprs[c] = psprintf("coalesce(excluded.%s, m.%s)", mo_names[c], mo_names[c]);
-			appendStringInfo(&aliases, ", %s", mo_names[c]);
-		}
 		mo_plan = prepare(upsert_sql("sms_api.mo_message", "m", mo_names, exprs, MO_COLS,
 									 psprintf("SELECT DISTINCT ON (u.id) u.*, now() "
-											  "FROM unnest(%s) AS u(%s) ORDER BY u.id",
-											  unnest_args(MO_COLS, cols), aliases.data),
+											  "FROM (SELECT %s) AS u ORDER BY u.id",
+											  unnest_columns(MO_COLS, cols, mo_names)),
 									 "stored_at"),
 						  MO_COLS, cols);
 	}
