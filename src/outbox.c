@@ -63,6 +63,8 @@ static const Oid queue_types[QUEUE_COLS] = {
 	TEXTOID, TEXTOID, TEXTOID, TEXTOID, BOOLOID, TIMESTAMPTZOID,
 	TIMESTAMPTZOID, TEXTOID, TEXTOID, JSONBOID
 };
+static int16 queue_typlen[QUEUE_COLS];	/* looked up at the first call */
+static bool queue_typbyval[QUEUE_COLS];
 
 /*
  * Rows queued but not yet written: one INSERT per row would cost several
@@ -116,6 +118,10 @@ outbox_enqueue(FunctionCallInfo fcinfo)
 	message_from_args(fcinfo, &msg);
 	require_served_database();
 
+	if (queue_typlen[0] == 0)
+		for (int i = 0; i < QUEUE_COLS; i++)
+			get_typlenbyval(queue_types[i], &queue_typlen[i], &queue_typbyval[i]);
+
 	old = MemoryContextSwitchTo(TopTransactionContext);
 	if (queued_rows == NULL)
 		queued_rows = palloc(QUEUE_FLUSH_AT * sizeof(QueuedRow));
@@ -125,18 +131,14 @@ outbox_enqueue(FunctionCallInfo fcinfo)
 	/* the arguments as given, but the destination normalized */
 	for (int i = 0; i < QUEUE_COLS; i++)
 	{
-		int16		typlen;
-		bool		typbyval;
-
 		row->nulls[i] = PG_ARGISNULL(i);
-		get_typlenbyval(queue_types[i], &typlen, &typbyval);
 		if (row->nulls[i])
 			row->values[i] = (Datum) 0;
-		else if (typlen == -1)
+		else if (queue_typlen[i] == -1)
 			/* a copy of its own: the argument may point into a table's TOAST */
 			row->values[i] = PointerGetDatum(PG_DETOAST_DATUM_COPY(PG_GETARG_DATUM(i)));
 		else
-			row->values[i] = datumCopy(PG_GETARG_DATUM(i), typbyval, typlen);
+			row->values[i] = datumCopy(PG_GETARG_DATUM(i), queue_typbyval[i], queue_typlen[i]);
 	}
 	row->values[0] = CStringGetTextDatum(msg.destination);
 	MemoryContextSwitchTo(old);

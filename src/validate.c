@@ -122,6 +122,41 @@ group_members(FieldGroup group)
 	return set;
 }
 
+/* The sets the per-message rules test, looked up once (sms_queue is per row). */
+typedef struct FieldBits
+{
+	FieldSet	destination;
+	FieldSet	message_text;
+	FieldSet	params;
+	FieldSet	scheduled_at;
+	FieldSet	expires_at;
+	FieldSet	supplies_text;	/* a flow or template instead of a text */
+	FieldSet	expires_group;
+	FieldSet	schedule_group;
+} FieldBits;
+
+static const FieldBits *
+field_bits(void)
+{
+	static FieldBits bits;
+	static bool ready = false;
+
+	if (!ready)
+	{
+		bits.destination = FIELD_BIT("destination");
+		bits.message_text = FIELD_BIT("messageText");
+		bits.params = FIELD_BIT("params");
+		bits.scheduled_at = FIELD_BIT("scheduledAt");
+		bits.expires_at = FIELD_BIT("expiresAt");
+		bits.supplies_text = FIELD_BIT("flowId") | FIELD_BIT("templateId") |
+			FIELD_BIT("templateName");
+		bits.expires_group = group_members(GROUP_EXPIRES);
+		bits.schedule_group = group_members(GROUP_SCHEDULE);
+		ready = true;
+	}
+	return &bits;
+}
+
 static char *
 to_utf8(const char *s)
 {
@@ -403,26 +438,27 @@ check_object(JsonbContainer *obj, FieldPlace place, const char *where)
 static void
 check_message_rules(FieldSet present, const char *where, bool typed_arguments)
 {
-	FieldSet	supplies_text = FIELD_BIT("flowId") | FIELD_BIT("templateId") | FIELD_BIT("templateName");
+	const FieldBits *bits = field_bits();
+	FieldSet	supplies_text = bits->supplies_text;
 
-	if (pg_popcount32(present & group_members(GROUP_EXPIRES)) > 1)
+	if (pg_popcount32(present & bits->expires_group) > 1)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("%s%s, expiresInMinutes and expiresDate are mutually exclusive",
 						where, typed_arguments ? "expires_at" : "expiresAt"),
 				 errhint("Give at most one of them.")));
-	if (pg_popcount32(present & group_members(GROUP_SCHEDULE)) > 1)
+	if (pg_popcount32(present & bits->schedule_group) > 1)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("%s%s, delayedInMinutes and scheduledDate are mutually exclusive",
 						where, typed_arguments ? "scheduled_at" : "scheduledAt"),
 				 errhint("Give at most one of them.")));
-	if (!(present & (FIELD_BIT("messageText") | supplies_text)))
+	if (!(present & (bits->message_text | supplies_text)))
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg(typed_arguments ? "%smessage_text must not be null" : "%smessageText is missing", where),
 				 errhint("Give a text, or flowId, templateId or templateName.")));
-	if ((present & FIELD_BIT("params")) && !(present & supplies_text))
+	if ((present & bits->params) && !(present & supplies_text))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("%sparams requires flowId, templateId or templateName", where)));
@@ -461,7 +497,7 @@ read_common_args(FunctionCallInfo fcinfo, SmsMessage *msg)
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("message_text must not be empty")));
 		msg->message_text = checked_text(body, "message_text", MAX_MESSAGE_TEXT);
-		present |= FIELD_BIT("messageText");
+		present |= field_bits()->message_text;
 	}
 	if (!PG_ARGISNULL(3))
 		msg->extra_info = checked_text(text_to_cstring(PG_GETARG_TEXT_PP(3)),
@@ -472,13 +508,13 @@ read_common_args(FunctionCallInfo fcinfo, SmsMessage *msg)
 	{
 		msg->has_scheduled_at = true;
 		msg->scheduled_at_ms = epoch_ms(PG_GETARG_TIMESTAMPTZ(5), "scheduled_at");
-		present |= FIELD_BIT("scheduledAt");
+		present |= field_bits()->scheduled_at;
 	}
 	if (!PG_ARGISNULL(6))
 	{
 		msg->has_expires_at = true;
 		msg->expires_at_ms = epoch_ms(PG_GETARG_TIMESTAMPTZ(6), "expires_at");
-		present |= FIELD_BIT("expiresAt");
+		present |= field_bits()->expires_at;
 	}
 	if (!PG_ARGISNULL(7))
 		msg->campaign_alias = checked_text(text_to_cstring(PG_GETARG_TEXT_PP(7)),
@@ -586,7 +622,7 @@ validate_bulk_json(Jsonb *messages, Jsonb *defaults, Jsonb *options)
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("%s must be a JSON object", where)));
 		own = check_object(v.val.binary.data, IN_MESSAGE, where);
-		if (!(own & FIELD_BIT("destination")))
+		if (!(own & field_bits()->destination))
 			ereport(ERROR,
 					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 					 errmsg("%s has no destination", where)));
