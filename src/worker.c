@@ -11,7 +11,8 @@
  * search for recent messages that lack a final status (every id the
  * extension sent is in message_status; the API keeps statuses 3 days), and
  * every MO_RECONCILE_EVERY MO polls, and once at start, an MO search over
- * the window not yet known complete (the API keeps MOs 5 days).
+ * the window not yet known complete (the API keeps MOs 5 days), narrowed
+ * and repeated at every poll while the API's cap cuts answers short.
  *
  * The worker uses the same transport, codec and merge code as the SQL
  * functions; only shared memory connects it to the backends.
@@ -64,6 +65,8 @@ PGDLLEXPORT void sms_api_worker_main(Datum main_arg);
 /* Overlap between successive MO reconciliation windows. */
 #define MO_WINDOW_OVERLAP_MS 60000
 #define MO_WINDOW_DAYS 5
+/* A capped MO window narrower than this is not split further (the API takes whole seconds). */
+#define MO_WINDOW_MIN_MS 2000
 /* How long one drain may go on before polls get a turn. */
 #define DRAIN_SLICE_MS 10000
 /* How often sent and failed outbox rows are pruned. */
@@ -90,7 +93,15 @@ static bool outbox_recovered = false;
 static bool outbox_due = true;	/* drain at start */
 static TimestampTz next_prune = 0;
 static char last_error_text[WORKER_TEXT_LEN];
+
+/*
+ * MO reconciliation: replies received before mo_window_start are known
+ * stored. After a capped answer the search narrows to [start, mo_window_end]
+ * and goes on at every poll (mo_catching_up) until it has reached now.
+ */
 static TimestampTz mo_window_start = 0;
+static TimestampTz mo_window_end = 0;	/* 0: up to now */
+static bool mo_catching_up = false;
 
 static ApiCounters published;
 static MemoryContext cycle_cxt;
@@ -337,7 +348,13 @@ mo_page(void)
 	return list.n + list.skipped >= MO_PAGE_MAX;
 }
 
-/* An MO search over the window not yet known complete. */
+/*
+ * An MO search over the window not yet known complete. The API answers at
+ * most MO_PAGE_MAX replies and does not say in which order it picks them,
+ * so a capped answer says nothing about which replies it left out: the
+ * window is halved until an answer is not capped, and the search then goes
+ * on from the end of that window.
+ */
 static bool
 reconcile_mos(void)
 {
@@ -345,20 +362,35 @@ reconcile_mos(void)
 	TimestampTz oldest = TimestampTzPlusMilliseconds(began,
 													 -(int64) MO_WINDOW_DAYS * 86400000 + MO_WINDOW_OVERLAP_MS);
 	TimestampTz start = Max(mo_window_start, oldest);
+	TimestampTz end;
 	MoList		list;
 
-	query_mo_search(&start, NULL, NULL, &list);
+	if (mo_window_end != 0 && mo_window_end <= start)
+		mo_window_end = 0;
+	end = mo_window_end != 0 ? mo_window_end : began;
+	query_mo_search(&start, mo_window_end != 0 ? &end : NULL, NULL, &list);
 	pg_atomic_fetch_add_u64(&sms_api_shared->mos_merged, store_mos(&list));
-	if (list.n >= MO_PAGE_MAX)
+
+	if (list.n + list.skipped >= MO_PAGE_MAX && end - start > MO_WINDOW_MIN_MS * INT64CONST(1000))
 	{
-		/* capped: resume after the newest reply seen */
-		for (int i = 0; i < list.n; i++)
-			if (list.items[i].has_received_at)
-				start = Max(start, (list.items[i].received_at_ms - INT64CONST(946684800000)) * 1000);
-		mo_window_start = start;
+		mo_window_end = start + (end - start) / 2;
+		mo_catching_up = true;
+		return true;
+	}
+	if (list.n + list.skipped >= MO_PAGE_MAX)
+	{
+		ereport(WARNING,
+				(errmsg("sms_api worker: the API holds more than %d replies received between %s and %s; some of them may be missing from sms_api.mo_message",
+						MO_PAGE_MAX, timestamptz_to_str(start), timestamptz_to_str(end)),
+				 errdetail("An MO search answers at most %d replies, and this window cannot be split further.",
+						   MO_PAGE_MAX)));
+		mo_window_start = end;
 	}
 	else
-		mo_window_start = TimestampTzPlusMilliseconds(began, -MO_WINDOW_OVERLAP_MS);
+		mo_window_start = TimestampTzPlusMilliseconds(end, -MO_WINDOW_OVERLAP_MS);
+	/* a narrowed window is done: the rest, up to now, at the next poll */
+	mo_catching_up = mo_window_end != 0;
+	mo_window_end = 0;
 	return true;
 }
 
@@ -429,7 +461,7 @@ poll_mos(void)
 
 	set_state("polling replies");
 	ok = drain(mo_page);
-	if (ok && ++mo_polls_since_reconcile >= MO_RECONCILE_EVERY)
+	if (ok && (mo_catching_up || ++mo_polls_since_reconcile >= MO_RECONCILE_EVERY))
 	{
 		set_state("reconciling replies");
 		ok = in_transaction(reconcile_mos, &done);

@@ -262,6 +262,32 @@ def worker_killed_mid_mo_poll_loses_nothing(ctx):
 
 
 @driver_test
+def mo_reconciliation_splits_capped_searches(ctx):
+    """2,500 replies only a search can find, in a window the API answers
+    1,000 at a time, newest first (the docs say neither order nor which
+    1,000): the worker narrows the window until no answer is capped, and
+    every reply arrives exactly once."""
+    sim_control(ctx.sim, "/_sim/reset", {})
+    sim_control(ctx.sim, "/_sim/config", {"mo_search_order": "newest"})
+    sql(ctx, "TRUNCATE sms_api.mo_message")
+    now = int(time.time() * 1000)
+    mos = [{"source": "5511970%06d" % i, "messageText": "capped %d" % i,
+            "receivedAt": now - 2 * 3600 * 1000 + i * 2800, "listed": True} for i in range(2500)]
+    sim_control(ctx.sim, "/_sim/mo", mos)
+    # a fresh worker searches the whole 5-day window at start
+    configure(ctx, mo_poll_interval_ms=100)
+    sql(ctx, "SELECT pg_terminate_backend(%s)" % worker_pid(ctx))
+    wait_for(ctx, "SELECT count(*) = 2500 FROM sms_api.mo_message WHERE message_text LIKE 'capped %'",
+             timeout=60, what="all 2,500 replies to be reconciled")
+    searches = sim_requests(ctx, "/v1/sms/receive/search")
+    assert len(searches) >= 4, "2,500 replies in fewer than 4 searches of at most 1,000?"
+    assert not any(r.get("status", 200) != 200 for r in searches), searches
+    assert sql(ctx, "SELECT count(DISTINCT id) FROM sms_api.mo_message "
+                    "WHERE message_text LIKE 'capped %'") == "2500"
+    quiet_worker(ctx)
+
+
+@driver_test
 def worker_survives_api_outage(ctx):
     """Connection refused for a while: the worker backs off, says why in
     worker_status, and catches up once the API is back."""

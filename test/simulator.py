@@ -108,6 +108,7 @@ DEFAULT_CONFIG = {
     "delivered_delay_ms": 0,
     "single_shape": "array",
     "list_page_size": 1000,
+    "mo_search_order": "oldest",  # which replies a capped receive/search keeps, in that order
     "admin_users": [],  # filled from --admin-users
 }
 
@@ -378,6 +379,8 @@ class Simulator:
                                    + ", ".join(sorted(DEFAULT_CONFIG)))
             if key == "single_shape":
                 ok = value in ("array", "object")
+            elif key == "mo_search_order":
+                ok = value in ("oldest", "newest")
             elif key == "admin_users":
                 ok = isinstance(value, list) and all(isinstance(u, str) for u in value)
             elif key == "list_page_size":
@@ -683,6 +686,8 @@ class Simulator:
         found = [mo for mo in self.mos
                  if start <= mo["receivedAt"] <= end
                  and (sub_account is None or mo.get("subAccount") == sub_account)]
+        if self.config["mo_search_order"] == "newest":
+            found.reverse()
         return self.mo_envelope(found[:MAX_MO_PER_CALL], start, end)
 
     # ----- control helpers -------------------------------------------------
@@ -692,7 +697,13 @@ class Simulator:
         if not items or not all(isinstance(i, dict) for i in items):
             raise ControlError("mo must be an object or a non-empty array of objects")
         with self.lock:
-            created = [self.make_mo(spec) for spec in items]
+            # "listed": already handed out by receive/list (a page someone
+            # else took, or lost): only a search finds it
+            created = [self.make_mo({k: v for k, v in spec.items() if k != "listed"})
+                       for spec in items]
+            for spec, mo in zip(items, created):
+                if spec.get("listed") is True:
+                    self.mo_listed.add(mo["id"])
             self.mos.extend(created)
             self.mos.sort(key=lambda mo: mo["receivedAt"])  # stable: ties keep order
         return created if isinstance(payload, list) else created[0]
