@@ -285,14 +285,14 @@ SECURITY DEFINER SET search_path = pg_catalog, sms_api, pg_temp;
 COMMENT ON FUNCTION sms_api.sms_alert_trigger() IS
   'FOR EACH ROW trigger: (destination column, template with {column} placeholders) queues an SMS through sms_queue';
 
--- Delete sent and failed outbox rows older than this.
+-- Delete sent and failed outbox rows queued longer ago than this.
 CREATE FUNCTION sms_api.prune(older_than interval DEFAULT NULL)
 RETURNS bigint
 AS 'MODULE_PATHNAME', 'sms_prune'
 LANGUAGE C VOLATILE PARALLEL UNSAFE
 SECURITY DEFINER SET search_path = pg_catalog, sms_api, pg_temp;
 COMMENT ON FUNCTION sms_api.prune(interval) IS
-  'Delete sent and failed outbox rows older than older_than (default sms_api.outbox_retention); returns rows deleted';
+  'Delete sent and failed outbox rows queued (created_at) longer ago than older_than (default sms_api.outbox_retention); returns rows deleted';
 
 -- Webhook bodies: sent callbacks, delivery reports, MOs, or arrays of them.
 -- One unnamed parameter, so PostgREST can pass a raw request body.
