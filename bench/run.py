@@ -230,7 +230,7 @@ BULK_LUA = r"""
 """
 
 
-def nginx_conf(ngxdir, port, status_file):
+def nginx_conf(ngxdir, port, status_file, rtt_ms):
     user = ""
     if os.geteuid() == 0:
         # workers only read the status file (0644 in a 0755 directory)
@@ -308,6 +308,24 @@ http {
       access_log %(dir)s/pickup.log pickup if=$pickup_log;
       content_by_lua_block {%(lua_code)s      }
     }
+    # the same two send endpoints, answering after a round trip of rtt
+    # seconds (ngx.sleep yields: requests in flight overlap, as with a real API)
+    location = /rtt/v1/send-sms {
+      default_type application/json;
+      content_by_lua_block {
+        ngx.sleep(%(rtt)s)
+        ngx.print('[{"id":"', ngx.var.message_uuid, '"}]')
+      }
+    }
+    location = /rtt/v1/send-bulk-sms {
+      client_body_buffer_size 16m;
+      client_max_body_size 64m;
+      default_type application/json;
+      set $pickup_at "";
+      content_by_lua_block {
+        ngx.sleep(%(rtt)s)
+%(lua_code)s      }
+    }
     location = /v1/sms/status/list {
       default_type application/json;
       alias %(status_file)s;
@@ -317,12 +335,14 @@ http {
   }
 }
 """ % {"ndk": NDK_MODULE, "lua": LUA_MODULE, "user": user, "dir": ngxdir, "tmp": tmp,
-       "port": port, "status_file": status_file, "lua_code": BULK_LUA}
+       "port": port, "status_file": status_file, "lua_code": BULK_LUA,
+       "rtt": "%.4f" % (rtt_ms / 1000.0)}
 
 
 class Nginx:
-    def __init__(self, ngxdir, status_file):
+    def __init__(self, ngxdir, status_file, rtt_ms):
         self.dir = ngxdir
+        self.rtt_ms = rtt_ms
         self.port = harness.free_port()
         self.url = "http://127.0.0.1:%d" % self.port
         self.status_file = status_file
@@ -332,7 +352,7 @@ class Nginx:
         os.makedirs(os.path.join(self.dir, "tmp"), exist_ok=True)
         conf = os.path.join(self.dir, "nginx.conf")
         with open(conf, "w") as f:
-            f.write(nginx_conf(self.dir, self.port, self.status_file))
+            f.write(nginx_conf(self.dir, self.port, self.status_file, self.rtt_ms))
         self.out = open(os.path.join(self.dir, "nginx.out"), "w")
         nginx = shutil.which("nginx") or "/usr/sbin/nginx"
         self.proc = subprocess.Popen([nginx, "-p", self.dir, "-c", conf,
@@ -1290,6 +1310,45 @@ def figure_outbox(ctx):
     ]
 
 
+def figure_rtt(ctx):
+    """The outbox figure's comparison again, with a real round trip: nginx
+    answers both send endpoints after rtt_ms (as an API across a network
+    would), the worker's base_url points there, and the raw loop posts one
+    message per request to it."""
+    n = ctx.args.outbox
+    rtt = ctx.args.rtt_ms
+    k = max(50, int(2000 / max(rtt, 0.1)))     # about 2 s of one request per row
+    s = Session(ctx.cluster, "bench_rtt")
+    poll = Session(ctx.cluster, "bench_rtt_poll")
+    try:
+        s.run("ALTER SYSTEM SET sms_api.base_url = '%s/rtt';" % ctx.nginx.url)
+        s.run("SELECT pg_reload_conf();")
+        time.sleep(1)
+        wait_worker(poll)
+        outbox_once(ctx, s, poll, min(n, 10000))    # warm-up
+        ours = [outbox_once(ctx, s, poll, n) for _ in range(ctx.args.reps)]
+        single = [rawloop(ctx, "/rtt/v1/send-sms", k, [ctx.single_body], 2)[0]
+                  for _ in range(ctx.args.reps)]
+    finally:
+        s.run("ALTER SYSTEM RESET sms_api.base_url;")
+        s.run("SELECT pg_reload_conf();")
+        s.close()
+        poll.close()
+    time.sleep(1)
+    best = min(ours, key=lambda r: r["total_s"])
+    o, http = n / best["total_s"], max(single)
+    ctx.raw["rtt"] = {"rtt_ms": rtt, "ours": ours, "single_send_req_per_s": single}
+    ctx.notes.append(
+        "rtt: nginx answers /rtt/v1/send-sms and /rtt/v1/send-bulk-sms after %.1f ms "
+        "(ngx.sleep); the worker's base_url points there (ALTER SYSTEM, reloaded); ours = the "
+        "outbox figure's run (%s messages, best of %d), the reference = the raw loop posting "
+        "%d single sends there over one kept-alive connection (best of %d)."
+        % (rtt, "{:,}".format(n), len(ours), k, len(single)))
+    return Row("outbox vs one HTTP request per row, each answer after %.1f ms, messages/s" % rtt,
+               fmt_rate(o, "msg/s"), fmt_rate(http, "req/s (raw libcurl loop, 1 per POST)"),
+               "%.0fx" % (o / http), "-", None)
+
+
 # Main -------------------------------------------------------------------------
 
 class Context:
@@ -1316,7 +1375,7 @@ def markdown_table(rows):
     return "\n".join(lines)
 
 
-FIGURES = ("send", "bulk", "memory", "merge", "cancel", "outbox")
+FIGURES = ("send", "bulk", "memory", "merge", "cancel", "outbox", "rtt")
 
 
 def parse_args():
@@ -1334,6 +1393,8 @@ def parse_args():
     p.add_argument("--outbox-http", type=int, default=10000,
                    help="one-message POSTs per repetition for the one-request-per-row rate "
                         "(10000)")
+    p.add_argument("--rtt-ms", type=float, default=5.0,
+                   help="rtt figure: the round trip nginx adds to each send request (5)")
     p.add_argument("--trials", type=int, default=20,
                    help="cancel trials of each kind, and outbox pickup trials (20)")
     p.add_argument("--reps", type=int, default=3, help="repetitions of each timed figure (3)")
@@ -1487,7 +1548,7 @@ def main():
         ctx.status_file = os.path.join(ngxdir, "statuses.json")
         write_status_file(ctx.status_file, args.statuses)
 
-        ctx.nginx = Nginx(ngxdir, ctx.status_file).start()
+        ctx.nginx = Nginx(ngxdir, ctx.status_file, args.rtt_ms).start()
         ctx.sim = harness.Simulator(ctx.root, username=USERNAME).start()
         ctx.token = ctx.sim.token
         token_file = os.path.join(ctx.root, "token")
