@@ -193,15 +193,19 @@ ALTER SYSTEM RESET sms_api.status_poll_interval_ms;
 SELECT pg_reload_conf();
 SELECT pg_sleep(0.5);
 
--- retention: prune() deletes sent and failed rows queued longer ago than
--- the interval (created_at), never a row still to send
-UPDATE sms_api.outbox SET created_at = now() - interval '2 hours' WHERE id IN (:retry_id, :giveup_id);
+-- retention: prune() deletes rows sent (failed ones: queued) longer ago
+-- than the interval, never a row still to send
+UPDATE sms_api.outbox SET created_at = now() - interval '3 hours', sent_at = now() - interval '2 hours'
+ WHERE id = :retry_id;
+UPDATE sms_api.outbox SET created_at = now() - interval '2 hours' WHERE id = :giveup_id;
 BEGIN;
+-- queued long ago but sent just now: kept
+UPDATE sms_api.outbox SET created_at = now() - interval '3 hours' WHERE correlation_id = 'ten-1';
+-- a failed row given another attempt by hand: kept
 UPDATE sms_api.outbox SET created_at = now() - interval '2 hours', state = 'queued',
        next_attempt_at = now() + interval '1 day' WHERE id = :rejected_id;
 SELECT sms_api.prune('1 hour') AS pruned_two;
-SELECT id = :rejected_id AS kept_queued, count(*) OVER () AS old_left
-  FROM sms_api.outbox WHERE created_at < now() - interval '1 hour';
+SELECT correlation_id, state FROM sms_api.outbox WHERE created_at < now() - interval '1 hour' ORDER BY 1;
 ROLLBACK;
 SELECT sms_api.prune() AS pruned_at_default;
 SELECT sms_api.prune('0 seconds') > 10000 AS pruned_all;

@@ -160,8 +160,10 @@ CREATE TABLE sms_api.outbox (
 -- what the worker claims next (queued rows, and the few in flight)
 CREATE INDEX outbox_due ON sms_api.outbox (next_attempt_at, id)
     WHERE next_attempt_at IS NOT NULL;
--- what prune() deletes: sent and failed rows, by when they were queued
-CREATE INDEX outbox_done ON sms_api.outbox (created_at) WHERE next_attempt_at IS NULL;
+-- what prune() deletes: sent rows by when they were sent, failed ones by
+-- when they were queued
+CREATE INDEX outbox_done ON sms_api.outbox ((coalesce(sent_at, created_at)))
+    WHERE next_attempt_at IS NULL;
 -- from a status to its outbox row
 CREATE INDEX outbox_message_id ON sms_api.outbox (message_id) WHERE message_id IS NOT NULL;
 COMMENT ON TABLE sms_api.outbox IS
@@ -285,14 +287,14 @@ SECURITY DEFINER SET search_path = pg_catalog, sms_api, pg_temp;
 COMMENT ON FUNCTION sms_api.sms_alert_trigger() IS
   'FOR EACH ROW trigger: (destination column, template with {column} placeholders) queues an SMS through sms_queue';
 
--- Delete sent and failed outbox rows queued longer ago than this.
+-- Delete sent and failed outbox rows older than this (sent_at, else created_at).
 CREATE FUNCTION sms_api.prune(older_than interval DEFAULT NULL)
 RETURNS bigint
 AS 'MODULE_PATHNAME', 'sms_prune'
 LANGUAGE C VOLATILE PARALLEL UNSAFE
 SECURITY DEFINER SET search_path = pg_catalog, sms_api, pg_temp;
 COMMENT ON FUNCTION sms_api.prune(interval) IS
-  'Delete sent and failed outbox rows queued (created_at) longer ago than older_than (default sms_api.outbox_retention); returns rows deleted';
+  'Delete sent and failed outbox rows sent (failed: queued) longer ago than older_than (default sms_api.outbox_retention); returns rows deleted';
 
 -- Webhook bodies: sent callbacks, delivery reports, MOs, or arrays of them.
 -- One unnamed parameter, so PostgREST can pass a raw request body.

@@ -159,7 +159,8 @@ bool
 drain_recover(void)
 {
 	SPI_connect();
-	if (SPI_execute("UPDATE sms_api.outbox SET state = 'queued' WHERE state = 'sending'",
+	if (SPI_execute("UPDATE sms_api.outbox SET state = 'queued' "
+					"WHERE state = 'sending' AND next_attempt_at IS NOT NULL",
 					false, 0) != SPI_OK_UPDATE)
 		elog(ERROR, "could not recover the outbox");
 	if (SPI_processed > 0)

@@ -243,7 +243,7 @@ settings_define(bool preloading)
 							PGC_SIGHUP, 0,
 							NULL, NULL, NULL);
 	DefineCustomStringVariable("sms_api.outbox_retention",
-							   "Sent and failed outbox rows queued longer ago than this are pruned by the worker.",
+							   "Outbox rows sent (failed: queued) longer ago than this are pruned by the worker.",
 							   NULL,
 							   &sms_api_outbox_retention,
 							   "7 days",

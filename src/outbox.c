@@ -63,7 +63,8 @@ static const Oid queue_types[QUEUE_COLS] = {
 	TEXTOID, TEXTOID, TEXTOID, TEXTOID, BOOLOID, TIMESTAMPTZOID,
 	TIMESTAMPTZOID, TEXTOID, TEXTOID, JSONBOID
 };
-static int16 queue_typlen[QUEUE_COLS];	/* looked up at the first call */
+static bool queue_types_known = false;	/* looked up at the first call */
+static int16 queue_typlen[QUEUE_COLS];
 static bool queue_typbyval[QUEUE_COLS];
 
 /*
@@ -118,9 +119,12 @@ outbox_enqueue(FunctionCallInfo fcinfo)
 	message_from_args(fcinfo, &msg);
 	require_served_database();
 
-	if (queue_typlen[0] == 0)
+	if (!queue_types_known)
+	{
 		for (int i = 0; i < QUEUE_COLS; i++)
 			get_typlenbyval(queue_types[i], &queue_typlen[i], &queue_typbyval[i]);
+		queue_types_known = true;
+	}
 
 	old = MemoryContextSwitchTo(TopTransactionContext);
 	if (queued_rows == NULL)
@@ -283,7 +287,7 @@ sms_prune(PG_FUNCTION_ARGS)
 	SPI_connect();
 	if (SPI_execute_with_args("DELETE FROM sms_api.outbox "
 							  "WHERE next_attempt_at IS NULL AND state IN ('sent', 'failed') "
-							  "AND created_at < now() - $1",
+							  "AND coalesce(sent_at, created_at) < now() - $1",
 							  1, types, &older_than, NULL, false, 0) != SPI_OK_DELETE)
 		elog(ERROR, "could not prune sms_api.outbox");
 	deleted = (int64) SPI_processed;

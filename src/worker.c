@@ -352,8 +352,9 @@ mo_page(void)
  * An MO search over the window not yet known complete. The API answers at
  * most MO_PAGE_MAX replies and does not say in which order it picks them,
  * so a capped answer says nothing about which replies it left out: the
- * window is halved until an answer is not capped, and the search then goes
- * on from the end of that window.
+ * window is halved until an answer is not capped. The search then goes on
+ * from the last whole second of that window (the API takes whole seconds,
+ * both ends included), trying twice its width, until it reaches now.
  */
 static bool
 reconcile_mos(void)
@@ -363,6 +364,7 @@ reconcile_mos(void)
 													 -(int64) MO_WINDOW_DAYS * 86400000 + MO_WINDOW_OVERLAP_MS);
 	TimestampTz start = Max(mo_window_start, oldest);
 	TimestampTz end;
+	bool		capped;
 	MoList		list;
 
 	if (mo_window_end != 0 && mo_window_end <= start)
@@ -370,27 +372,33 @@ reconcile_mos(void)
 	end = mo_window_end != 0 ? mo_window_end : began;
 	query_mo_search(&start, mo_window_end != 0 ? &end : NULL, NULL, &list);
 	pg_atomic_fetch_add_u64(&sms_api_shared->mos_merged, store_mos(&list));
+	capped = list.n + list.skipped >= MO_PAGE_MAX;
 
-	if (list.n + list.skipped >= MO_PAGE_MAX && end - start > MO_WINDOW_MIN_MS * INT64CONST(1000))
+	if (capped && end - start > MO_WINDOW_MIN_MS * INT64CONST(1000))
 	{
 		mo_window_end = start + (end - start) / 2;
 		mo_catching_up = true;
 		return true;
 	}
-	if (list.n + list.skipped >= MO_PAGE_MAX)
-	{
+	if (capped)
 		ereport(WARNING,
 				(errmsg("sms_api worker: the API holds more than %d replies received between %s and %s; some of them may be missing from sms_api.mo_message",
 						MO_PAGE_MAX, timestamptz_to_str(start), timestamptz_to_str(end)),
 				 errdetail("An MO search answers at most %d replies, and this window cannot be split further.",
 						   MO_PAGE_MAX)));
-		mo_window_start = end;
+	if (mo_window_end == 0)
+	{
+		/* up to now: the next search, at the usual pace, overlaps a little */
+		mo_window_start = capped ? end : TimestampTzPlusMilliseconds(end, -MO_WINDOW_OVERLAP_MS);
+		mo_catching_up = false;
+		return true;
 	}
-	else
-		mo_window_start = TimestampTzPlusMilliseconds(end, -MO_WINDOW_OVERLAP_MS);
-	/* a narrowed window is done: the rest, up to now, at the next poll */
-	mo_catching_up = mo_window_end != 0;
-	mo_window_end = 0;
+	/* a narrowed window (wider than a second) is done: on from its last second */
+	mo_window_start = capped ? end : end - end % USECS_PER_SEC;
+	mo_window_end = mo_window_start + 2 * (end - start);
+	if (mo_window_end >= began)
+		mo_window_end = 0;
+	mo_catching_up = true;
 	return true;
 }
 
