@@ -533,8 +533,17 @@ def run_fidelity(results):
     if failed and int(failed.group(1)) > 0:
         for n, good in names.items():
             if not good:
-                results.fail("fidelity/" + n, "see output above")
-        sys.stdout.write(p.stdout[-8000:])
+                results.fail("fidelity/" + n, "its TAP block follows the summary")
+        # each failing test's TAP block: its "not ok" line and the YAML after it
+        block = []
+        for line in p.stdout.splitlines():
+            if re.match(r"^\s*not ok \d+ - ", line):
+                block = [line]
+            elif block:
+                block.append(line)
+                if line.strip() == "...":
+                    sys.stdout.write("\n".join(block) + "\n")
+                    block = []
     if p.returncode != 0 and not (failed and int(failed.group(1)) > 0):
         results.fail("fidelity", "node exited %d" % p.returncode)
 
