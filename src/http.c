@@ -117,14 +117,14 @@ append_header(struct curl_slist *list, const char *name, const char *value)
 }
 
 static struct curl_slist *
-build_headers(const HttpRequest *req)
+new_headers(const HttpRequest *req, bool with_body)
 {
 	struct curl_slist *list = NULL;
 
 	list = append_header(list, "username", req->username);
 	list = append_header(list, "authenticationtoken", req->token);
 	list = append_header(list, "Accept", "application/json");
-	if (req->body != NULL)
+	if (with_body)
 		list = append_header(list, "Content-Type", "application/json; charset=utf-8");
 	/* an empty value removes the header: no 100-continue round trip */
 	list = curl_slist_append(list, "Expect:");
@@ -133,6 +133,48 @@ build_headers(const HttpRequest *req)
 				(errcode(ERRCODE_OUT_OF_MEMORY),
 				 errmsg("out of memory")));
 	return list;
+}
+
+/*
+ * The header lists for the current credentials, kept between calls (one
+ * with a body's Content-Type, one without) and rebuilt when the username
+ * or the token changes.
+ */
+static struct curl_slist *header_lists[2];
+static char *headers_username;
+static char *headers_token;
+
+static void
+forget_headers(void)
+{
+	for (int i = 0; i < 2; i++)
+	{
+		curl_slist_free_all(header_lists[i]);
+		header_lists[i] = NULL;
+	}
+	if (headers_token != NULL)
+	{
+		explicit_bzero(headers_token, strlen(headers_token));
+		pfree(headers_token);
+	}
+	if (headers_username != NULL)
+		pfree(headers_username);
+	headers_username = headers_token = NULL;
+}
+
+static struct curl_slist *
+build_headers(const HttpRequest *req)
+{
+	if (headers_username == NULL || strcmp(headers_username, req->username) != 0 ||
+		strcmp(headers_token, req->token) != 0)
+	{
+		forget_headers();
+		header_lists[0] = new_headers(req, false);
+		header_lists[1] = new_headers(req, true);
+		headers_username = MemoryContextStrdup(TopMemoryContext, req->username);
+		headers_token = MemoryContextStrdup(TopMemoryContext, req->token);
+	}
+	return header_lists[req->body != NULL];
 }
 
 static void
@@ -182,7 +224,6 @@ set_options(CURL *easy, const HttpRequest *req, ResponseBuffer *buf,
 typedef struct Transfer
 {
 	ResponseBuffer buf;
-	struct curl_slist *headers;
 	char		errbuf[CURL_ERROR_SIZE];
 	CURLcode	result;
 	bool		finished;
@@ -192,15 +233,10 @@ typedef struct Transfer
 static void collect(CURL *easy, Transfer *t, HttpResult *res);
 
 static void
-release(Transfer *t, int n, int added)
+release(int added)
 {
 	for (int i = 0; i < added; i++)
 		curl_multi_remove_handle(multi, handles[i]);
-	for (int i = 0; i < n; i++)
-	{
-		curl_slist_free_all(t[i].headers);
-		t[i].headers = NULL;
-	}
 }
 
 /* Note finished transfers, and hand each to done() once. */
@@ -233,7 +269,7 @@ report_finished(Transfer *t, HttpResult *res, int n, HttpDone done, void *arg)
 /*
  * Run the transfers to their end, handing each result to done() as soon as
  * it is complete while the others go on; an interrupt, or an error raised
- * by done(), propagates after every handle and header list is released.
+ * by done(), propagates after every handle is released.
  */
 static void
 run_transfers(Transfer *t, HttpResult *res, int n, HttpDone done, void *arg)
@@ -274,11 +310,11 @@ run_transfers(Transfer *t, HttpResult *res, int n, HttpDone done, void *arg)
 	}
 	PG_CATCH();
 	{
-		release(t, n, added);
+		release(added);
 		PG_RE_THROW();
 	}
 	PG_END_TRY();
-	release(t, n, added);
+	release(added);
 }
 
 static bool
@@ -369,20 +405,8 @@ http_perform_many(const HttpRequest *reqs, HttpResult *res, int n,
 		t[i].buf.cxt = CurrentMemoryContext;
 		t[i].buf.limit = (size_t) sms_api_max_response_bytes;
 	}
-	PG_TRY();
-	{
-		for (int i = 0; i < n; i++)
-		{
-			t[i].headers = build_headers(&reqs[i]);
-			set_options(handles[i], &reqs[i], &t[i].buf, t[i].headers, t[i].errbuf);
-		}
-	}
-	PG_CATCH();
-	{
-		release(t, n, 0);
-		PG_RE_THROW();
-	}
-	PG_END_TRY();
+	for (int i = 0; i < n; i++)
+		set_options(handles[i], &reqs[i], &t[i].buf, build_headers(&reqs[i]), t[i].errbuf);
 	run_transfers(t, res, n, done, arg);
 	for (int i = 0; i < n; i++)
 		if (!t[i].reported)

@@ -25,15 +25,20 @@ json_oom(void)
 struct json_object *
 json_parse_text(const char *text, size_t len)
 {
-	struct json_tokener *tok;
+	/* one tokener for the backend's life: reset, not rebuilt, per answer */
+	static struct json_tokener *tok = NULL;
 	struct json_object *obj;
 
 	if (len > INT_MAX)
 		return NULL;
-	tok = json_tokener_new_ex(JSON_MAX_DEPTH);
 	if (tok == NULL)
-		json_oom();
-	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
+	{
+		tok = json_tokener_new_ex(JSON_MAX_DEPTH);
+		if (tok == NULL)
+			json_oom();
+		json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
+	}
+	json_tokener_reset(tok);
 	obj = json_tokener_parse_ex(tok, text, (int) len);
 	if (obj != NULL && json_tokener_get_error(tok) != json_tokener_success)
 	{
@@ -54,7 +59,8 @@ json_parse_text(const char *text, size_t len)
 			obj = NULL;
 		}
 	}
-	json_tokener_free(tok);
+	/* what a failed parse built is freed now, not at the next answer */
+	json_tokener_reset(tok);
 	return obj;
 }
 

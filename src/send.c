@@ -35,6 +35,26 @@ api_text_datum(const char *s)
 	return CStringGetTextDatum(pg_any_to_server(s, strlen(s), PG_UTF8));
 }
 
+/* The result's row type, looked up once per call site (a query calls it per row). */
+static TupleDesc
+result_tupdesc(FunctionCallInfo fcinfo)
+{
+	TupleDesc	tupdesc;
+	MemoryContext old;
+
+	if (fcinfo->flinfo->fn_extra != NULL)
+		return (TupleDesc) fcinfo->flinfo->fn_extra;
+	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("sms_send must be called in a context that accepts a composite result")));
+	old = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
+	tupdesc = BlessTupleDesc(CreateTupleDescCopy(tupdesc));
+	MemoryContextSwitchTo(old);
+	fcinfo->flinfo->fn_extra = tupdesc;
+	return tupdesc;
+}
+
 Datum
 sms_send(PG_FUNCTION_ARGS)
 {
@@ -51,10 +71,7 @@ sms_send(PG_FUNCTION_ARGS)
 	bool		nulls[RESULT_NATTS];
 
 	sms_api_require_preload();
-	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("sms_send must be called in a context that accepts a composite result")));
+	tupdesc = result_tupdesc(fcinfo);
 
 	message_from_args(fcinfo, &msg);
 	body = codec_send_request(&msg, &body_len);
@@ -80,6 +97,5 @@ sms_send(PG_FUNCTION_ARGS)
 	nulls[RESULT_BATCH_ID] = true;
 	nulls[RESULT_ERROR] = true;
 
-	tupdesc = BlessTupleDesc(tupdesc);
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
 }
