@@ -132,6 +132,10 @@ SELECT wait_until('SELECT outbox_settled()', 60);
 SELECT state, count(*) FROM sms_api.outbox WHERE correlation_id LIKE 'bulk-%' GROUP BY state;
 \! test/simctl requests --path /v1/send-bulk-sms --count | awk '{ print ($1 <= 10) ? "at most 10 requests" : $1 " requests" }'
 SELECT messages_sent >= 10000 AS counted, last_drain_at IS NOT NULL AS drained FROM sms_api.worker_status;
+-- the worker reports its table statistics (autovacuum goes by them), and
+-- its claims ('sending') are HOT updates: no index mentions state
+SELECT wait_until($$SELECT n_tup_upd >= 20000 AND n_tup_hot_upd >= 9000 FROM pg_stat_user_tables
+                    WHERE relid = 'sms_api.outbox'::regclass$$) AS stats_reported_claims_hot;
 
 -- the trigger: {column} from NEW (OLD on DELETE), NULL as empty, {{ }} literal
 \! test/simctl reset

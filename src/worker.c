@@ -228,6 +228,8 @@ run_step(bool (*fn) (void), bool *result, bool transactional)
 			PopActiveSnapshot();
 			CommitTransactionCommand();
 			MemoryContextSwitchTo(cxt);
+			/* at most once a second: what autovacuum sees of our writes */
+			pgstat_report_stat(false);
 		}
 	}
 	PG_CATCH();
@@ -636,6 +638,8 @@ sms_api_worker_main(Datum main_arg)
 		}
 		publish_counters();
 		pgstat_report_activity(STATE_IDLE, NULL);
+		/* nothing of this round's table statistics may wait for the next */
+		pgstat_report_stat(true);
 
 		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
 						 timeout_ms, PG_WAIT_EXTENSION);
