@@ -59,6 +59,7 @@ BENCH = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(BENCH)
 sys.path.insert(0, os.path.join(REPO, "test"))
 import harness  # noqa: E402
+from harness import sim_control  # noqa: E402
 
 NGINX_MODULES = "/usr/lib/nginx/modules"
 LUA_MODULE = os.path.join(NGINX_MODULES, "ngx_http_lua_module.so")
@@ -658,6 +659,14 @@ def send_sql(n):
             "LATERAL sms_api.sms_send(%s, '%s') s" % (n, DEST_SQL, TEXT))
 
 
+def timed_requests(ctx, s, sql):
+    """Wall time and output of one statement, and the requests nginx saw
+    meanwhile (its counter counts the stub_status request that reads it)."""
+    before = ctx.nginx.requests()
+    secs, out = s.timed(sql)
+    return secs, out, ctx.nginx.requests() - before - 1
+
+
 def nginx_workers(ctx):
     pid = ctx.nginx.proc.pid
     with open("/proc/%d/task/%d/children" % (pid, pid)) as f:
@@ -695,9 +704,7 @@ def send_layout_runs(ctx, s, n, client_cpu, nginx_cpu_id):
             for b, k in enumerate(per):
                 for which in order(rep + b):
                     if which == 0:
-                        before = ctx.nginx.requests()
-                        secs, out = s.timed(send_sql(k))
-                        sent = ctx.nginx.requests() - before - 1
+                        secs, out, sent = timed_requests(ctx, s, send_sql(k))
                         if int(out) != k or sent != k:
                             raise RuntimeError("send: %s ids for %d calls, nginx saw %d requests"
                                                % (out, k, sent))
@@ -789,9 +796,7 @@ def figure_bulk(ctx):
             for which in order(rep):
                 s.run("TRUNCATE sms_api.message_status, bench.ref_status;")
                 if which == 0:
-                    before = ctx.nginx.requests()
-                    secs, out = s.timed(bulk_sql(n))
-                    sent = ctx.nginx.requests() - before - 1
+                    secs, out, sent = timed_requests(ctx, s, bulk_sql(n))
                     if int(out) != n or sent != chunks:
                         raise RuntimeError("bulk: %s ids for %d messages in %d requests"
                                            % (out, n, sent))
@@ -929,15 +934,6 @@ def figure_merge(ctx):
                      "INSERTs into a copy of message_status (same indexes)."
                      % (os.path.getsize(ctx.status_file) / 1048576.0))
     return rows
-
-
-def sim_control(sim, path, payload=None):
-    data = None if payload is None else json.dumps(payload).encode()
-    req = urllib.request.Request(sim.http + path, data=data,
-                                 method="GET" if data is None else "POST",
-                                 headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(req, timeout=10) as r:
-        return json.loads(r.read() or b"null")
 
 
 def wait_for_sim_requests(sim, count, timeout=10):

@@ -209,6 +209,14 @@ unnest_columns(int ncols, const Column *cols, const char *const *names)
 	return buf.data;
 }
 
+/* Accepted ids (id, correlation_id, destination) into message_status. */
+static char *
+sent_insert_sql(const Column *cols, const char *on_conflict)
+{
+	return psprintf("INSERT INTO sms_api.message_status (id, correlation_id, destination) "
+					"SELECT %s%s", unnest_columns(3, cols, NULL), on_conflict);
+}
+
 void
 store_sent_later(const pg_uuid_t *id, const char *correlation_id, const char *destination)
 {
@@ -285,10 +293,7 @@ insert_or_conflict(Column *cols, int n)
 	{
 		SPI_connect();
 		if (sent_plain_plan == NULL)
-			sent_plain_plan = prepare(psprintf("INSERT INTO sms_api.message_status (id, correlation_id, destination) "
-											   "SELECT %s",
-											   unnest_columns(3, cols, NULL)),
-									  3, cols);
+			sent_plain_plan = prepare(sent_insert_sql(cols, ""), 3, cols);
 		(void) execute(sent_plain_plan, 3, cols, n);
 		SPI_finish();
 		ReleaseCurrentSubTransaction();
@@ -341,10 +346,7 @@ store_sent(int n, const pg_uuid_t *ids, char *const *correlation_ids,
 	{
 		SPI_connect();
 		if (sent_plan == NULL)
-			sent_plan = prepare(psprintf("INSERT INTO sms_api.message_status (id, correlation_id, destination) "
-										 "SELECT %s ON CONFLICT (id) DO NOTHING",
-										 unnest_columns(3, cols, NULL)),
-								3, cols);
+			sent_plan = prepare(sent_insert_sql(cols, " ON CONFLICT (id) DO NOTHING"), 3, cols);
 		(void) execute(sent_plan, 3, cols, n);
 		SPI_finish();
 	}

@@ -15,6 +15,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -101,6 +102,17 @@ class Simulator:
                 self.proc.kill()
         if self.proc:
             self.log.close()
+
+
+
+def sim_control(sim, path, payload=None):
+    """GET the simulator's control path, or POST payload to it."""
+    data = None if payload is None else json.dumps(payload).encode()
+    req = urllib.request.Request(sim.http + path, data=data,
+                                 method="GET" if data is None else "POST",
+                                 headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=10) as r:
+        return json.loads(r.read() or b"null")
 
 
 class Cluster:

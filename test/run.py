@@ -8,16 +8,15 @@ Ends with the line "N passed, M failed" and exits non-zero on any failure.
 Usage: python3 test/run.py [--keep] [--only regress,driver,fidelity] [TEST ...]
 """
 import argparse
-import json
 import os
 import re
 import subprocess
 import sys
 import time
-import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
+from harness import sim_control  # noqa: E402
 
 REPO = harness.REPO
 
@@ -34,16 +33,6 @@ class Results:
     def fail(self, name, why):
         self.failed.append(name)
         print("FAILED %s: %s" % (name, why), flush=True)
-
-
-def sim_control(sim, path, payload=None):
-    """GET the control path, or POST payload to it."""
-    data = None if payload is None else json.dumps(payload).encode()
-    req = urllib.request.Request(sim.http + path, data=data,
-                                 method="GET" if data is None else "POST",
-                                 headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(req, timeout=10) as r:
-        return json.loads(r.read() or b"null")
 
 
 # pg_regress ----------------------------------------------------------------
@@ -274,23 +263,31 @@ def mo_reconciliation_splits_capped_searches(ctx):
     1,000 at a time, newest first (the docs say neither order nor which
     1,000): the worker narrows the window until no answer is capped, and
     every reply arrives exactly once."""
-    sim_control(ctx.sim, "/_sim/reset", {})
-    sim_control(ctx.sim, "/_sim/config", {"mo_search_order": "newest"})
-    sql(ctx, "TRUNCATE sms_api.mo_message")
     now = int(time.time() * 1000)
     mos = [{"source": "5511970%06d" % i, "messageText": "capped %d" % i,
             "receivedAt": now - 2 * 3600 * 1000 + i * 2800, "listed": True} for i in range(2500)]
-    sim_control(ctx.sim, "/_sim/mo", mos)
-    # a fresh worker searches the whole 5-day window at start
-    configure(ctx, mo_poll_interval_ms=100)
-    restart_worker(ctx)
-    wait_for(ctx, "SELECT count(*) = 2500 FROM sms_api.mo_message WHERE message_text LIKE 'capped %'",
-             timeout=60, what="all 2,500 replies to be reconciled")
+    reconcile_lost_replies(ctx, mos, "capped %", order="newest")
     searches = sim_requests(ctx, "/v1/sms/receive/search")
     assert len(searches) >= 4, "2,500 replies in fewer than 4 searches of at most 1,000?"
     assert not any(r.get("status", 200) != 200 for r in searches), searches
     assert_mo_search_settles(ctx)
     quiet_worker(ctx)
+
+
+def reconcile_lost_replies(ctx, mos, text_like, order):
+    """Replies only a search can find (already handed out by the list), a
+    search answering the capped 1,000 in this order, and a fresh worker,
+    which searches the whole 5-day window at start: wait until every one
+    is stored."""
+    sim_control(ctx.sim, "/_sim/reset", {})
+    sim_control(ctx.sim, "/_sim/config", {"mo_search_order": order})
+    sql(ctx, "TRUNCATE sms_api.mo_message")
+    sim_control(ctx.sim, "/_sim/mo", mos)
+    configure(ctx, mo_poll_interval_ms=100)
+    restart_worker(ctx)
+    wait_for(ctx, "SELECT count(*) = %d FROM sms_api.mo_message WHERE message_text LIKE '%s'"
+             % (len(mos), text_like),
+             timeout=60, what="all %d replies to be reconciled" % len(mos))
 
 
 def assert_mo_search_settles(ctx):
@@ -314,19 +311,12 @@ def mo_reconciliation_gets_past_a_burst(ctx):
     """1,500 replies within 30 s, then 500 more a minute later, all only
     reachable by a search answered oldest first: the worker narrows past
     the burst, stores them all, and settles."""
-    sim_control(ctx.sim, "/_sim/reset", {})
-    sql(ctx, "TRUNCATE sms_api.mo_message")
-    now = int(time.time() * 1000)
-    burst = now - 600 * 1000
+    burst = int(time.time() * 1000) - 600 * 1000
     mos = [{"source": "5511971%06d" % i, "messageText": "burst %d" % i,
             "receivedAt": burst + i * 20, "listed": True} for i in range(1500)]
     mos += [{"source": "5511972%06d" % i, "messageText": "burst later %d" % i,
              "receivedAt": burst + 90 * 1000 + i * 100, "listed": True} for i in range(500)]
-    sim_control(ctx.sim, "/_sim/mo", mos)
-    configure(ctx, mo_poll_interval_ms=100)
-    restart_worker(ctx)
-    wait_for(ctx, "SELECT count(*) = 2000 FROM sms_api.mo_message WHERE message_text LIKE 'burst %'",
-             timeout=60, what="all 2,000 replies to be reconciled")
+    reconcile_lost_replies(ctx, mos, "burst %", order="oldest")
     assert_mo_search_settles(ctx)
     quiet_worker(ctx)
 
