@@ -835,6 +835,14 @@ class Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         return self.rfile.read(length) if length > 0 else b""
 
+    def send_response(self, code, message=None):
+        # logged before any byte of the answer leaves, so a client that has
+        # read the answer always finds its status in /_sim/requests
+        entry, self.log_entry = getattr(self, "log_entry", None), None
+        if entry is not None:
+            self.server.sim.log_answer(entry, code)
+        super().send_response(code, message)
+
     def respond(self, status, body, content_type="application/json", headers=()):
         self.send_response(status)
         self.send_header("Content-Type", content_type)
@@ -851,6 +859,7 @@ class Handler(BaseHTTPRequestHandler):
 
     def dispatch(self):
         sim = self.server.sim
+        self.log_entry = None
         url = urlsplit(self.path)
         query = parse_qs(url.query, keep_blank_values=True)
         try:
@@ -865,6 +874,7 @@ class Handler(BaseHTTPRequestHandler):
             return
 
         entry = sim.log_request(self.command, url.path, query, self.headers, body)
+        self.log_entry = entry
 
         def call_api():
             return sim.api(self.command, url.path, query, self.headers, body,
@@ -876,7 +886,9 @@ class Handler(BaseHTTPRequestHandler):
         else:
             status, payload = call_api()
             self.respond_json(status, payload)
-        sim.log_answer(entry, status)
+        if self.log_entry is not None:  # hung up without an answer
+            self.log_entry = None
+            sim.log_answer(entry, status)
 
     def deliver_fault(self, fault, call_api, reset_event):
         """Answer (or not) as the fault says; returns the status sent, or None."""
