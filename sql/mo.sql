@@ -21,7 +21,8 @@ SELECT count(*) AS found FROM sms_api.sms_mo_search();
 SELECT count(*) AS found FROM sms_api.sms_mo_search('2016-09-05 00:00:00+00', now() + interval '1 hour');
 SELECT count(*) AS stored FROM sms_api.mo_message;
 
--- times go out as UTC ISO-8601, sub_account as a query parameter
+-- times go out as UTC ISO-8601, sub_account as a query parameter (a fixed
+-- period with no MO in it, whether it is still within the API's 5 days or not)
 SET TIME ZONE 'America/Sao_Paulo';
 SELECT count(*) FROM sms_api.sms_mo_search('2026-11-20 09:00:00', '2026-11-21 09:00:00', 'Marketing & Co');
 RESET TIME ZONE;

@@ -678,10 +678,13 @@ class Simulator:
             if bounds[name] is None:
                 raise ApiError(400, f"{name}: not an ISO-8601 date-time "
                                     "(e.g. 2016-09-12T00:00:00)")
+        if bounds["end"] < bounds["start"]:
+            raise ApiError(400, "end: before start")
         start = max(bounds["start"], now - MO_SEARCH_MAX_AGE_MS)  # clamp, 5 days
         end = bounds["end"]
         if end < start:
-            raise ApiError(400, "end: before start")
+            # the whole period is older than 5 days: nothing to find
+            return self.mo_envelope([], start, start)
         sub_account = query.get("subAccount", [None])[-1]
         found = [mo for mo in self.mos
                  if start <= mo["receivedAt"] <= end

@@ -124,6 +124,15 @@ test('search: ISO-8601 start/end (naive = UTC, Z, offsets); older starts are cla
   const clamped = await get('/v1/sms/receive/search?start=2016-09-12T00:00:00');
   assert.ok(Date.now() - Date.parse(clamped.start) <= 5 * DAY + 5000, clamped.start);
 
+  // a period wholly older than 5 days finds nothing; end before start is an error
+  const old = await get('/v1/sms/receive/search?start=2016-09-12T00:00:00&end=2016-09-13T00:00:00');
+  assert.deepEqual(old.messages, []);
+  assert.equal(old.total, 0);
+  const reversed = await api(sim, 'GET',
+    '/v1/sms/receive/search?start=2030-01-01T13:00:00Z&end=2030-01-01T11:00:00Z');
+  assert.equal(reversed.status, 400);
+  assert.match(reversed.json.errorMessage, /^end: before start/);
+
   const bad = await api(sim, 'GET', '/v1/sms/receive/search?start=yesterday');
   assert.equal(bad.status, 400);
   assert.match(bad.json.errorMessage, /^start: /);
