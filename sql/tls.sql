@@ -28,6 +28,13 @@ SELECT replace(:'sim_https', '127.0.0.1', 'localhost') AS by_name \gset
 SET sms_api.base_url = :'by_name';
 SELECT id IS NOT NULL AS sent FROM sms_api.sms_send('5511900000001', 'by name');
 
+-- the kept connection does not outlive the setting: without the CA, refused again
+RESET sms_api.ca_file;
+SELECT * FROM sms_api.sms_send('5511900000001', 'CA reset');
+\echo :LAST_ERROR_SQLSTATE
+SET sms_api.ca_file = :'sim_ca';
+SELECT id IS NOT NULL AS sent FROM sms_api.sms_send('5511900000001', 'CA again');
+
 -- a ca_file that does not exist
 SET sms_api.base_url = :'sim_https';
 SET sms_api.ca_file = '/nonexistent/ca.pem';

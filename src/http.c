@@ -177,12 +177,45 @@ build_headers(const HttpRequest *req)
 	return header_lists[req->body != NULL];
 }
 
-static void
-set_options(CURL *easy, const HttpRequest *req, ResponseBuffer *buf,
-			struct curl_slist *headers, char *errbuf)
+/*
+ * What each handle was configured with. A full reset and the fixed options
+ * cost as much user time as the rest of a loopback request, so they are
+ * done once per handle, and again only when sms_api.ca_file changes; the
+ * URL is set only when it differs from the handle's last one.
+ */
+typedef struct HandleSetup
 {
+	bool		configured;
+	char	   *ca_file;		/* in TopMemoryContext; NULL for none */
+	char	   *url;			/* in TopMemoryContext; NULL until set */
+} HandleSetup;
+
+static HandleSetup setups[HTTP_MAX_PARALLEL];
+
+static void
+forget_string(char **s)
+{
+	if (*s != NULL)
+		pfree(*s);
+	*s = NULL;
+}
+
+static bool
+same_string(const char *a, const char *b)
+{
+	return (a == NULL || b == NULL) ? a == b : strcmp(a, b) == 0;
+}
+
+static void
+configure_handle(int i, const char *ca_file)
+{
+	CURL	   *easy = handles[i];
+	HandleSetup *hs = &setups[i];
+
+	hs->configured = false;
+	forget_string(&hs->ca_file);
+	forget_string(&hs->url);
 	curl_easy_reset(easy);		/* keeps the live connection */
-	curl_easy_setopt(easy, CURLOPT_URL, req->url);
 	curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
 #if LIBCURL_VERSION_NUM >= 0x075500
 	curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
@@ -192,21 +225,45 @@ set_options(CURL *easy, const HttpRequest *req, ResponseBuffer *buf,
 	curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 0L);
 	curl_easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, 1L);
 	curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, 2L);
-	if (sms_api_ca_file != NULL && sms_api_ca_file[0] != '\0')
+	if (ca_file != NULL)
 	{
 		const curl_version_info_data *vi = curl_version_info(CURLVERSION_NOW);
 
 		/* the bundle is an addition: keep the system's CA directory */
-		curl_easy_setopt(easy, CURLOPT_CAINFO, sms_api_ca_file);
+		curl_easy_setopt(easy, CURLOPT_CAINFO, ca_file);
 		if (vi->capath != NULL)
 			curl_easy_setopt(easy, CURLOPT_CAPATH, vi->capath);
+		hs->ca_file = MemoryContextStrdup(TopMemoryContext, ca_file);
+	}
+	curl_easy_setopt(easy, CURLOPT_USERAGENT, "sms_api/" SMS_API_VERSION);
+	curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, collect_body);
+	hs->configured = true;
+}
+
+static void
+set_options(int i, const HttpRequest *req, ResponseBuffer *buf,
+			struct curl_slist *headers, char *errbuf)
+{
+	CURL	   *easy = handles[i];
+	HandleSetup *hs = &setups[i];
+	const char *ca_file = (sms_api_ca_file != NULL && sms_api_ca_file[0] != '\0')
+		? sms_api_ca_file : NULL;
+
+	if (!hs->configured || !same_string(hs->ca_file, ca_file))
+		configure_handle(i, ca_file);
+	if (!same_string(hs->url, req->url))
+	{
+		forget_string(&hs->url);
+		if (curl_easy_setopt(easy, CURLOPT_URL, req->url) != CURLE_OK)
+			ereport(ERROR,
+					(errcode(ERRCODE_OUT_OF_MEMORY),
+					 errmsg("out of memory")));
+		hs->url = MemoryContextStrdup(TopMemoryContext, req->url);
 	}
 	curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, (long) sms_api_timeout_ms);
 	curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, (long) sms_api_connect_timeout_ms);
 	curl_easy_setopt(easy, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t) buf->limit);
-	curl_easy_setopt(easy, CURLOPT_USERAGENT, "sms_api/" SMS_API_VERSION);
 	curl_easy_setopt(easy, CURLOPT_HTTPHEADER, headers);
-	curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, collect_body);
 	curl_easy_setopt(easy, CURLOPT_WRITEDATA, buf);
 	curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, errbuf);
 	if (strcmp(req->method, "POST") == 0)
@@ -217,7 +274,12 @@ set_options(CURL *easy, const HttpRequest *req, ResponseBuffer *buf,
 						 (curl_off_t) (req->body ? req->body_len : 0));
 	}
 	else
+	{
+		/* forget the last POST's body, which is freed by now */
+		curl_easy_setopt(easy, CURLOPT_POSTFIELDS, NULL);
+		curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t) -1);
 		curl_easy_setopt(easy, CURLOPT_HTTPGET, 1L);
+	}
 }
 
 /* One transfer's state while it runs. */
@@ -406,7 +468,7 @@ http_perform_many(const HttpRequest *reqs, HttpResult *res, int n,
 		t[i].buf.limit = (size_t) sms_api_max_response_bytes;
 	}
 	for (int i = 0; i < n; i++)
-		set_options(handles[i], &reqs[i], &t[i].buf, build_headers(&reqs[i]), t[i].errbuf);
+		set_options(i, &reqs[i], &t[i].buf, build_headers(&reqs[i]), t[i].errbuf);
 	run_transfers(t, res, n, done, arg);
 	for (int i = 0; i < n; i++)
 		if (!t[i].reported)
