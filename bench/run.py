@@ -684,29 +684,33 @@ def nginx_workers(ctx):
 SEND_LAYOUTS = (("two CPUs", 1), ("one CPU", 0))
 
 
+def make_ids(s, sizes):
+    """Random ids made beforehand for the plain-SQL references, one array per
+    key: sms_api parses its ids from the answers, and gen_random_uuid()
+    alone costs 1.5 us each on this VM, which would slow the reference."""
+    s.run("CREATE TABLE IF NOT EXISTS bench.made_ids (key text PRIMARY KEY, ids uuid[] NOT NULL);")
+    for key, k in sizes.items():
+        s.run("DELETE FROM bench.made_ids WHERE key = '%s';"
+              "INSERT INTO bench.made_ids SELECT '%s', array_agg(gen_random_uuid()) "
+              "FROM generate_series(1, %d);" % (key, key, k))
+    s.run("VACUUM ANALYZE bench.made_ids;")
+
+
+def made_ids_sql(key):
+    return "(SELECT ids FROM bench.made_ids WHERE key = '%s')" % key
+
+
 def send_record_sql(b):
     """Plain SQL doing what the calls of block b do besides HTTP and JSON:
     a row of send_result's shape per call, its id recorded in a copy of
-    message_status. The ids, random as the API's, are made beforehand
-    (gen_random_uuid() alone costs 1.5 us each here): the calls parse
-    theirs from the answers."""
+    message_status."""
     return ("WITH r AS MATERIALIZED ("
             " SELECT u.id, NULL::text AS correlation_id, %s AS destination,"
             " NULL::uuid AS batch_id, NULL::text AS error"
-            " FROM bench.send_ids s, unnest(s.ids) WITH ORDINALITY AS u(id, g) WHERE s.block = %d),"
+            " FROM unnest(%s) WITH ORDINALITY AS u(id, g)),"
             " i AS (INSERT INTO bench.ref_status (id, correlation_id, destination)"
             " SELECT id, correlation_id, destination FROM r)"
-            " SELECT count(id) FROM r" % (DEST_SQL, b))
-
-
-def make_send_ids(s, per):
-    """Random ids for the recording reference, one array per block."""
-    s.run("DROP TABLE IF EXISTS bench.send_ids;"
-          "CREATE TABLE bench.send_ids (block int PRIMARY KEY, ids uuid[] NOT NULL);")
-    for b, k in enumerate(per):
-        s.run("INSERT INTO bench.send_ids SELECT %d, array_agg(gen_random_uuid()) "
-              "FROM generate_series(1, %d);" % (b, k))
-    s.run("VACUUM ANALYZE bench.send_ids;")
+            " SELECT count(id) FROM r" % (DEST_SQL, made_ids_sql("send %d" % b)))
 
 
 def send_layout_runs(ctx, s, n, client_cpu, nginx_cpu_id):
@@ -723,7 +727,7 @@ def send_layout_runs(ctx, s, n, client_cpu, nginx_cpu_id):
         # and the raw loop, so that both meet the same phases of a noisy machine
         blocks = max(1, min(ctx.args.blocks, n // 100))
         per = [n // blocks + (1 if b < n % blocks else 0) for b in range(blocks)]
-        make_send_ids(s, per)
+        make_ids(s, {"send %d" % b: k for b, k in enumerate(per)})
         s.run(send_record_sql(0))  # warm-up
         s.run("TRUNCATE bench.ref_status;")
         ours, ref, rec = [], [], []
@@ -813,15 +817,23 @@ def figure_send(ctx):
     return rows
 
 
-def bulk_reference_sql(n):
+def bulk_reference_sql(n, made=False):
     """Plain SQL doing what sms_send_bulk does minus the HTTP: build the same
-    input array, produce n rows of send_result's shape, record n ids."""
+    input array, produce n rows of send_result's shape, record n ids. The
+    ids are made beforehand (made_ids) for the speed figure, and by
+    gen_random_uuid() for the memory figure, where an array of them loaded
+    first would count against the reference."""
+    if made:
+        rows = "unnest(%s, %s) AS u(d, id)" % (array_sql(n), made_ids_sql("bulk %d" % n))
+        id_sql = "u.id"
+    else:
+        rows, id_sql = "unnest(%s) AS d" % array_sql(n), "gen_random_uuid()"
     return ("WITH r AS MATERIALIZED ("
-            " SELECT gen_random_uuid() AS id, NULL::text AS correlation_id, d AS destination,"
-            " '%s'::uuid AS batch_id, NULL::text AS error FROM unnest(%s) AS d),"
+            " SELECT %s AS id, NULL::text AS correlation_id, d AS destination,"
+            " '%s'::uuid AS batch_id, NULL::text AS error FROM %s),"
             " i AS (INSERT INTO bench.ref_status (id, correlation_id, destination)"
             " SELECT id, correlation_id, destination FROM r)"
-            " SELECT count(id) FROM r" % (BATCH_ID, array_sql(n)))
+            " SELECT count(id) FROM r" % (id_sql, BATCH_ID, rows))
 
 
 def bulk_sql(n):
@@ -835,7 +847,8 @@ def figure_bulk(ctx):
     try:
         # warm-up: a few requests, the reference at a small size, the raw loop
         s.run(bulk_sql(3000))
-        s.run(bulk_reference_sql(3000))
+        make_ids(s, {"bulk 3000": 3000, "bulk %d" % n: n})
+        s.run(bulk_reference_sql(3000, made=True))
         rawloop(ctx, "/v1/send-bulk-sms", 5, ctx.bulk_bodies[:5], 2)
         ours, raw, sql = [], [], []
         for rep in range(ctx.args.reps):
@@ -849,7 +862,7 @@ def figure_bulk(ctx):
                     ours.append(secs)
                 else:
                     raw.append(rawloop(ctx, "/v1/send-bulk-sms", chunks, ctx.bulk_bodies, 2)[1])
-                    secs, out = s.timed(bulk_reference_sql(n))
+                    secs, out = s.timed(bulk_reference_sql(n, made=True))
                     if int(out) != n:
                         raise RuntimeError("bulk reference produced %s rows" % out)
                     sql.append(secs)
