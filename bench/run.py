@@ -673,15 +673,71 @@ def nginx_workers(ctx):
         return [int(x) for x in f.read().split()]
 
 
+def cpu_speeds():
+    """Seconds a fixed busy loop takes on each CPU (best of 3). On this
+    shared VM the two vCPUs are not alike: one was 1.7x slower than the
+    other for hours (host contention), which moved every figure that
+    ran there."""
+    cpus = sorted(os.sched_getaffinity(0))
+    speeds = {}
+    try:
+        for c in cpus:
+            os.sched_setaffinity(0, {c})
+            best = None
+            for _ in range(3):
+                t = time.perf_counter()
+                x = 0
+                for i in range(300000):
+                    x += i
+                t = time.perf_counter() - t
+                best = t if best is None else min(best, t)
+            speeds[c] = best
+    finally:
+        os.sched_setaffinity(0, set(cpus))
+    return speeds
+
+
+class Pinned:
+    """Pins the session's backend to client_cpu and nginx's worker to
+    nginx_cpu while the block runs; everything free again afterwards."""
+
+    def __init__(self, ctx, s, client_cpu, nginx_cpu):
+        self.ctx, self.s = ctx, s
+        self.client_cpu, self.nginx_cpu = client_cpu, nginx_cpu
+
+    def __enter__(self):
+        self.workers = nginx_workers(self.ctx)
+        for w in self.workers:
+            os.sched_setaffinity(w, {self.nginx_cpu})
+        os.sched_setaffinity(self.s.pid, {self.client_cpu})
+        return self
+
+    def __exit__(self, *exc):
+        every = set(range(os.cpu_count() or 1))
+        for pid in self.workers + [self.s.pid]:
+            try:
+                os.sched_setaffinity(pid, every)
+            except OSError:
+                pass
+        return False
+
+
+def client_layout(ctx):
+    """(client CPU, nginx CPU): the fastest CPU for the side whose work is
+    measured, nginx on another one when there is one."""
+    cpus = sorted(ctx.cpu_speeds, key=lambda c: ctx.cpu_speeds[c])
+    return cpus[0], (cpus[1] if len(cpus) > 1 else cpus[0])
+
+
 # Where the client and nginx run decides how long a loopback round trip
 # takes: on one CPU the answer is there when the client polls; on two, every
 # request wakes the other CPU (this VM halts an idle vCPU at once), which
 # costs more than the request itself. Left to the scheduler, the layout
 # changes from run to run, and with it the ratio. So each layout is pinned
 # and measured on its own: the client (the backend, or the raw loop) on the
-# first CPU, nginx's worker on the second ("two CPUs") or the first ("one
+# fastest CPU, nginx's worker on another ("two CPUs") or the same ("one
 # CPU"). Two CPUs is the headline: a real API never shares the client's CPU.
-SEND_LAYOUTS = (("two CPUs", 1), ("one CPU", 0))
+SEND_LAYOUTS = (("two CPUs", True), ("one CPU", False))
 
 
 def make_ids(s, sizes):
@@ -716,11 +772,7 @@ def send_record_sql(b):
 def send_layout_runs(ctx, s, n, client_cpu, nginx_cpu_id):
     """Calls/s of ours, req/s of the raw loop, and rows/s of the plain SQL
     recording the same ids, interleaved in blocks."""
-    workers = nginx_workers(ctx)
-    for w in workers:
-        os.sched_setaffinity(w, {nginx_cpu_id})
-    os.sched_setaffinity(s.pid, {client_cpu})
-    try:
+    with Pinned(ctx, s, client_cpu, nginx_cpu_id):
         s.run(send_sql(max(n // 20, 200)))  # warm-up
         rawloop(ctx, "/v1/send-sms", max(n // 20, 200), [ctx.single_body], 10, {client_cpu})
         # each repetition: `blocks` alternating blocks of n/blocks calls, ours
@@ -753,13 +805,6 @@ def send_layout_runs(ctx, s, n, client_cpu, nginx_cpu_id):
             ref.append(n / t_ref)
             rec.append(n / t_rec)
         s.run("TRUNCATE sms_api.message_status, bench.ref_status;")
-    finally:
-        every = set(range(os.cpu_count() or 1))
-        for pid in workers + [s.pid]:
-            try:
-                os.sched_setaffinity(pid, every)
-            except OSError:
-                pass
     return ours, ref, rec
 
 
@@ -767,10 +812,11 @@ def figure_send(ctx):
     n = ctx.args.sends
     stmt = send_sql(n)
     s = Session(ctx.cluster, "bench_send")
-    cpus = sorted(os.sched_getaffinity(0))
-    layouts = [(name, cpus[0], cpus[min(i, len(cpus) - 1)]) for name, i in SEND_LAYOUTS]
-    if len(cpus) < 2:
-        layouts = [("one CPU", cpus[0], cpus[0])]
+    client_cpu, other_cpu = client_layout(ctx)
+    layouts = [(name, client_cpu, other_cpu if apart else client_cpu)
+               for name, apart in SEND_LAYOUTS]
+    if other_cpu == client_cpu:
+        layouts = [("one CPU", client_cpu, client_cpu)]
     rows, raw = [], {}
     try:
         plan = s.run("EXPLAIN (VERBOSE, COSTS OFF) " + stmt)
@@ -851,21 +897,24 @@ def figure_bulk(ctx):
         s.run(bulk_reference_sql(3000, made=True))
         rawloop(ctx, "/v1/send-bulk-sms", 5, ctx.bulk_bodies[:5], 2)
         ours, raw, sql = [], [], []
-        for rep in range(ctx.args.reps):
-            for which in order(rep):
-                s.run("TRUNCATE sms_api.message_status, bench.ref_status;")
-                if which == 0:
-                    secs, out, sent = timed_requests(ctx, s, bulk_sql(n))
-                    if int(out) != n or sent != chunks:
-                        raise RuntimeError("bulk: %s ids for %d messages in %d requests"
-                                           % (out, n, sent))
-                    ours.append(secs)
-                else:
-                    raw.append(rawloop(ctx, "/v1/send-bulk-sms", chunks, ctx.bulk_bodies, 2)[1])
-                    secs, out = s.timed(bulk_reference_sql(n, made=True))
-                    if int(out) != n:
-                        raise RuntimeError("bulk reference produced %s rows" % out)
-                    sql.append(secs)
+        client_cpu, nginx_cpu = client_layout(ctx)
+        with Pinned(ctx, s, client_cpu, nginx_cpu):
+            for rep in range(ctx.args.reps):
+                for which in order(rep):
+                    s.run("TRUNCATE sms_api.message_status, bench.ref_status;")
+                    if which == 0:
+                        secs, out, sent = timed_requests(ctx, s, bulk_sql(n))
+                        if int(out) != n or sent != chunks:
+                            raise RuntimeError("bulk: %s ids for %d messages in %d requests"
+                                               % (out, n, sent))
+                        ours.append(secs)
+                    else:
+                        raw.append(rawloop(ctx, "/v1/send-bulk-sms", chunks, ctx.bulk_bodies,
+                                           2, {client_cpu})[1])
+                        secs, out = s.timed(bulk_reference_sql(n, made=True))
+                        if int(out) != n:
+                            raise RuntimeError("bulk reference produced %s rows" % out)
+                        sql.append(secs)
         profile(ctx, s, "bulk", bulk_sql(n), "TRUNCATE sms_api.message_status, bench.ref_status;")
         s.run("TRUNCATE sms_api.message_status, bench.ref_status;")
     finally:
@@ -954,26 +1003,28 @@ def figure_merge(ctx):
         s.run(MERGE_SQL)           # warm-up
         s.run(ref_sql)
         ours, ref, upd = [], [], []
-        for rep in range(ctx.args.reps):
-            for which in order(rep):
-                s.run("TRUNCATE sms_api.message_status, bench.ref_status;")
-                if which == 0:
-                    secs, out = s.timed(MERGE_SQL)
-                    if int(out) != n:
-                        raise RuntimeError("merge returned %s rows for %d" % (out, n))
-                    if int(s.run("SELECT count(*) FROM sms_api.message_status "
-                                 "WHERE sent_status IS NOT NULL")) != n:
-                        raise RuntimeError("merge did not store %d statuses" % n)
-                    ours.append(secs)
-                else:
-                    secs, _ = s.timed(ref_sql)
-                    ref.append(secs)
-            # the same list onto ids already recorded by sends (the update path)
-            s.run("TRUNCATE sms_api.message_status;")
-            s.run(PRESEND_SQL % ctx.status_file)
-            s.run("VACUUM ANALYZE sms_api.message_status;")
-            secs, out = s.timed(MERGE_SQL)
-            upd.append(secs)
+        client_cpu, nginx_cpu = client_layout(ctx)
+        with Pinned(ctx, s, client_cpu, nginx_cpu):
+            for rep in range(ctx.args.reps):
+                for which in order(rep):
+                    s.run("TRUNCATE sms_api.message_status, bench.ref_status;")
+                    if which == 0:
+                        secs, out = s.timed(MERGE_SQL)
+                        if int(out) != n:
+                            raise RuntimeError("merge returned %s rows for %d" % (out, n))
+                        if int(s.run("SELECT count(*) FROM sms_api.message_status "
+                                     "WHERE sent_status IS NOT NULL")) != n:
+                            raise RuntimeError("merge did not store %d statuses" % n)
+                        ours.append(secs)
+                    else:
+                        secs, _ = s.timed(ref_sql)
+                        ref.append(secs)
+                # the same list onto ids already recorded by sends (the update path)
+                s.run("TRUNCATE sms_api.message_status;")
+                s.run(PRESEND_SQL % ctx.status_file)
+                s.run("VACUUM ANALYZE sms_api.message_status;")
+                secs, out = s.timed(MERGE_SQL)
+                upd.append(secs)
         profile(ctx, s, "merge", MERGE_SQL, "TRUNCATE sms_api.message_status, bench.ref_status;")
         s.run("TRUNCATE sms_api.message_status, bench.ref_status;")
     finally:
@@ -1585,6 +1636,15 @@ def main():
     signal.signal(signal.SIGTERM, on_signal)
     try:
         ctx.rawloop = compile_rawloop(ctx.root)
+        ctx.cpu_speeds = cpu_speeds()
+        fastest = min(ctx.cpu_speeds.values())
+        ctx.notes.append("CPUs: a fixed busy loop took %s; the send, bulk and merge figures pin "
+                         "the measured session (and the raw loop) to CPU %d and nginx's worker "
+                         "to CPU %d." % (", ".join("%.1f ms on CPU %d (%.2fx the fastest)"
+                                                   % (t * 1e3, c, t / fastest)
+                                                   for c, t in sorted(ctx.cpu_speeds.items())),
+                                         *client_layout(ctx)))
+        log(ctx.notes[-1])
         log("generating request bodies and a %s-status list" % "{:,}".format(args.statuses))
         ctx.single_body = os.path.join(ctx.root, "single.json")
         with open(ctx.single_body, "w") as f:
