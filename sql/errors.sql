@@ -100,6 +100,14 @@ SELECT id IS NOT NULL AS sent FROM sms_api.sms_send('5511900000001', 'opens a co
 \! test/simctl fault drop
 SELECT id IS NOT NULL AS sent FROM sms_api.sms_send('5511900000001', 'x');
 \! test/simctl requests --count
+-- and again on every later call of the session: libcurl counts these
+-- re-sends per handle and gives up at the sixth unless the count is reset
+\! test/simctl reset
+SELECT id IS NOT NULL AS sent FROM sms_api.sms_send('5511900000001', 'opens a connection');
+\! for i in 1 2 3 4 5 6 7; do test/simctl fault drop && test/simctl fault delay --ms 0; done
+SELECT count(s.id) AS sent FROM generate_series(1, 7) g,
+  LATERAL sms_api.sms_send('5511900000001', 'x' || g) s;
+\! test/simctl requests --count
 \! test/simctl reset
 \! test/simctl fault hang --seconds 5
 SET sms_api.timeout_ms = 300;

@@ -292,7 +292,7 @@ typedef struct Transfer
 	bool		reported;
 } Transfer;
 
-static void collect(CURL *easy, Transfer *t, HttpResult *res);
+static void collect(int i, Transfer *t, HttpResult *res);
 
 static void
 release(int added)
@@ -323,7 +323,7 @@ report_finished(Transfer *t, HttpResult *res, int n, HttpDone done, void *arg)
 		if (t[i].finished && !t[i].reported)
 		{
 			t[i].reported = true;
-			collect(handles[i], &t[i], &res[i]);
+			collect(i, &t[i], &res[i]);
 			done(i, &res[i], arg);
 		}
 }
@@ -403,12 +403,24 @@ is_setup_failure(CURLcode code)
 	}
 }
 
-/* What one finished transfer came to. */
+/* What the transfer of handle i came to. */
 static void
-collect(CURL *easy, Transfer *t, HttpResult *res)
+collect(int i, Transfer *t, HttpResult *res)
 {
+	CURL	   *easy = handles[i];
 	long		request_size = 0;
+	long		connects = 0;
 	CURLcode	code = t->result;
+
+	/*
+	 * libcurl re-sends a request whose kept connection died unanswered, and
+	 * counts such re-sends per handle until the sixth fails; only a reset
+	 * clears the count. Reset before the next request after any new
+	 * connection or failure: rare, so the common path stays cheap.
+	 */
+	curl_easy_getinfo(easy, CURLINFO_NUM_CONNECTS, &connects);
+	if (code != CURLE_OK || connects > 0)
+		setups[i].configured = false;
 
 	memset(res, 0, sizeof(*res));
 	res->retry_after_s = -1;
@@ -472,7 +484,7 @@ http_perform_many(const HttpRequest *reqs, HttpResult *res, int n,
 	run_transfers(t, res, n, done, arg);
 	for (int i = 0; i < n; i++)
 		if (!t[i].reported)
-			collect(handles[i], &t[i], &res[i]);
+			collect(i, &t[i], &res[i]);
 }
 
 void
