@@ -699,10 +699,13 @@ def cpu_speeds():
 
 class Pinned:
     """Pins the session's backend to client_cpu and nginx's worker to
-    nginx_cpu while the block runs; everything free again afterwards."""
+    nginx_cpu (by default client_layout()'s) while the block runs;
+    everything free again afterwards."""
 
-    def __init__(self, ctx, s, client_cpu, nginx_cpu):
+    def __init__(self, ctx, s, client_cpu=None, nginx_cpu=None):
         self.ctx, self.s = ctx, s
+        if client_cpu is None:
+            client_cpu, nginx_cpu = client_layout(ctx)
         self.client_cpu, self.nginx_cpu = client_cpu, nginx_cpu
 
     def __enter__(self):
@@ -897,8 +900,7 @@ def figure_bulk(ctx):
         s.run(bulk_reference_sql(3000, made=True))
         rawloop(ctx, "/v1/send-bulk-sms", 5, ctx.bulk_bodies[:5], 2)
         ours, raw, sql = [], [], []
-        client_cpu, nginx_cpu = client_layout(ctx)
-        with Pinned(ctx, s, client_cpu, nginx_cpu):
+        with Pinned(ctx, s) as pin:
             for rep in range(ctx.args.reps):
                 for which in order(rep):
                     s.run("TRUNCATE sms_api.message_status, bench.ref_status;")
@@ -910,7 +912,7 @@ def figure_bulk(ctx):
                         ours.append(secs)
                     else:
                         raw.append(rawloop(ctx, "/v1/send-bulk-sms", chunks, ctx.bulk_bodies,
-                                           2, {client_cpu})[1])
+                                           2, {pin.client_cpu})[1])
                         secs, out = s.timed(bulk_reference_sql(n, made=True))
                         if int(out) != n:
                             raise RuntimeError("bulk reference produced %s rows" % out)
@@ -1003,8 +1005,7 @@ def figure_merge(ctx):
         s.run(MERGE_SQL)           # warm-up
         s.run(ref_sql)
         ours, ref, upd = [], [], []
-        client_cpu, nginx_cpu = client_layout(ctx)
-        with Pinned(ctx, s, client_cpu, nginx_cpu):
+        with Pinned(ctx, s):
             for rep in range(ctx.args.reps):
                 for which in order(rep):
                     s.run("TRUNCATE sms_api.message_status, bench.ref_status;")
