@@ -5,7 +5,10 @@
 
 MODULE_big = sms_api
 EXTENSION = sms_api
-DATA = sql/sms_api--0.1.0.sql
+# 0.1.0 is frozen; a fresh 0.2.0 install runs the same statements as an
+# update from 0.1.0 (see sql/schema.sql).
+DATA = sql/sms_api--0.1.0.sql sql/sms_api--0.1.0--0.2.0.sql sms_api--0.1.0.control
+DATA_built = sql/sms_api--0.2.0.sql
 OBJS = \
 	src/sms_api.o \
 	src/guc.o \
@@ -47,6 +50,11 @@ all install:
 endif
 
 .PHONY: deps test demo bench
+
+sql/sms_api--0.2.0.sql: sql/schema.sql sql/sms_api--0.1.0.sql sql/sms_api--0.1.0--0.2.0.sql
+	( cat sql/schema.sql; \
+	  grep -v '^\\echo ' sql/sms_api--0.1.0.sql; \
+	  grep -v '^\\echo ' sql/sms_api--0.1.0--0.2.0.sql ) > $@
 
 # Debian packages the build, tests and demo need (installed when missing).
 deps:

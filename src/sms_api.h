@@ -14,7 +14,7 @@
 #define ERRCODE_SMS_API_UNAVAILABLE		MAKE_SQLSTATE('S','M','0','0','3')
 #define ERRCODE_SMS_API_BAD_ANSWER		MAKE_SQLSTATE('S','M','0','0','4')
 
-#define SMS_API_VERSION "0.1.0"
+#define SMS_API_VERSION "0.2.0"
 
 extern void sms_api_require_preload(void);
 
