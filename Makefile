@@ -15,6 +15,7 @@ OBJS = \
 	src/http.o \
 	src/api.o \
 	src/ratelimit.o \
+	src/backoff.o \
 	src/json.o \
 	src/json_answer.o \
 	src/validate.o \

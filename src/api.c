@@ -13,11 +13,8 @@
 #include "pgstat.h"
 #include "storage/latch.h"
 #include "utils/timestamp.h"
-#if PG_VERSION_NUM >= 150000
-#include "common/pg_prng.h"
-#endif
-
 #include "api.h"
+#include "backoff.h"
 #include "codec.h"
 #include "guc.h"
 #include "ratelimit.h"
@@ -28,16 +25,6 @@ ApiCounters api_counters;
 /* First retry waits about this long; each further one twice as long. */
 #define RETRY_BASE_MS 200
 #define RETRY_MAX_MS 30000
-
-double
-api_random_fraction(void)
-{
-#if PG_VERSION_NUM >= 150000
-	return pg_prng_double(&pg_global_prng_state);
-#else
-	return (double) random() / ((double) MAX_RANDOM_VALUE + 1);
-#endif
-}
 
 /* Replace every occurrence of the token in untrusted text (defence in depth). */
 static char *
@@ -254,9 +241,7 @@ api_request(ApiKind kind, const char *method, const char *path,
 		if (!retryable || attempt >= sms_api_max_retries)
 			break;
 
-		wait_ms = (long) (RETRY_BASE_MS * (1L << Min(attempt, 16)));
-		wait_ms = Min(wait_ms, RETRY_MAX_MS);
-		wait_ms = wait_ms / 2 + (long) (api_random_fraction() * (wait_ms / 2));
+		wait_ms = (long) backoff_delay_ms(attempt + 1, RETRY_BASE_MS, RETRY_MAX_MS);
 		if (res->retry_after_s >= 0)
 			wait_ms = Max(wait_ms, res->retry_after_s * 1000);
 		resume = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), wait_ms);

@@ -33,9 +33,6 @@ typedef struct ApiCounters
 
 extern ApiCounters api_counters;
 
-/* A uniform random number in [0, 1), for jittered backoffs. */
-extern double api_random_fraction(void);
-
 /*
  * Returns true with *res holding a 2xx answer, or false with *err
  * describing the failure. Cancels and statement_timeout always raise.

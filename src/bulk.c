@@ -193,6 +193,7 @@ sms_send_bulk(PG_FUNCTION_ARGS)
 	BulkMessage *msgs;
 
 	sms_api_require_preload();
+	sms_api_require_writable("sms_api.sms_send_bulk()");
 	memset(&arrays, 0, sizeof(arrays));
 	if (PG_ARGISNULL(0))
 		ereport(ERROR,
@@ -274,6 +275,7 @@ sms_send_bulk_json(PG_FUNCTION_ARGS)
 	int			n = 0;
 
 	sms_api_require_preload();
+	sms_api_require_writable("sms_api.sms_send_bulk_json()");
 	if (PG_ARGISNULL(0))
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),

@@ -44,6 +44,7 @@
 #include "sms_api.h"
 #include "store.h"
 #include "validate.h"
+#include "worker.h"
 
 /* A claimed outbox row. */
 typedef struct Row
@@ -184,15 +185,15 @@ claim_sql(void)
 	appendStringInfoString(&sql,
 						   "UPDATE sms_api.outbox o SET state = 'sending', attempts = o.attempts + 1 "
 						   "WHERE o.id = ANY (ARRAY(SELECT id FROM sms_api.outbox "
-						   "WHERE state = 'queued' AND next_attempt_at <= now() "
+						   "WHERE state = 'queued' AND next_attempt_at <= pg_catalog.now() "
 						   "ORDER BY next_attempt_at, id LIMIT $1 FOR UPDATE SKIP LOCKED)) "
 						   "RETURNING o.id, o.destination, o.message_text, o.correlation_id, "
-						   "o.extra_info, o.flash, floor(extract(epoch FROM o.scheduled_at) * 1000)::int8, "
-						   "floor(extract(epoch FROM o.expires_at) * 1000)::int8, o.campaign_alias, "
+						   "o.extra_info, o.flash, pg_catalog.floor(extract(epoch FROM o.scheduled_at) * 1000)::int8, "
+						   "pg_catalog.floor(extract(epoch FROM o.expires_at) * 1000)::int8, o.campaign_alias, "
 						   "o.sub_account, o.options::text, "
-						   "concat(o.campaign_alias, E'\\x1f', CASE WHEN o.options IS NOT NULL THEN "
-						   "(SELECT jsonb_object_agg(k, v) "
-						   "FROM jsonb_each(o.options) AS e(k, v) WHERE v <> 'null' AND k IN (");
+						   "pg_catalog.concat(o.campaign_alias, E'\\x1f', CASE WHEN o.options IS NOT NULL THEN "
+						   "(SELECT pg_catalog.jsonb_object_agg(k, v) "
+						   "FROM pg_catalog.jsonb_each(o.options) AS e(k, v) WHERE v <> 'null' AND k IN (");
 	/* root-level fields (campaignAlias is its own column) */
 	for (int i = 0, first = 1; i < nroot; i++)
 	{
@@ -392,17 +393,9 @@ settle_success(const Batch *b, const HttpResult *res)
 static void
 record_now(void)
 {
-	MemoryContext cxt = CurrentMemoryContext;
-
-	SetCurrentStatementStartTimestamp();
-	StartTransactionCommand();
-	PushActiveSnapshot(GetTransactionSnapshot());
+	worker_begin_transaction();
 	drain_record();
-	PopActiveSnapshot();
-	CommitTransactionCommand();
-	MemoryContextSwitchTo(cxt);
-	/* at most once a second: autovacuum must see the rows this drain updated */
-	pgstat_report_stat(false);
+	worker_commit_transaction();
 }
 
 /*
@@ -497,22 +490,22 @@ array_of(Oid elemtype, Datum *values, bool *nulls, int n)
 
 static const char *const record_sql[OUT_KINDS] = {
 	"UPDATE sms_api.outbox o SET state = 'sent', message_id = u.mid, batch_id = u.bid, "
-	"sent_at = now(), next_attempt_at = NULL, last_error = NULL "
-	"FROM (SELECT unnest($1::int8[]) AS id, unnest($2::uuid[]) AS mid, unnest($3::uuid[]) AS bid) AS u "
+	"sent_at = pg_catalog.now(), next_attempt_at = NULL, last_error = NULL "
+	"FROM (SELECT pg_catalog.unnest($1::int8[]) AS id, pg_catalog.unnest($2::uuid[]) AS mid, pg_catalog.unnest($3::uuid[]) AS bid) AS u "
 	"WHERE o.id = u.id",
 
 	"UPDATE sms_api.outbox o SET "
 	"state = CASE WHEN o.attempts >= $3 THEN 'failed' ELSE 'queued' END, "
-	"next_attempt_at = CASE WHEN o.attempts >= $3 THEN NULL ELSE now() + "
-	"make_interval(secs => least(300, 2 ^ (o.attempts - 1)) * (0.75 + random() / 2)) END, "
+	"next_attempt_at = CASE WHEN o.attempts >= $3 THEN NULL ELSE pg_catalog.now() + "
+	"pg_catalog.make_interval(secs => least(300, 2 ^ (o.attempts - 1)) * (0.75 + pg_catalog.random() / 2)) END, "
 	"last_error = u.err "
-	"FROM (SELECT unnest($1::int8[]) AS id, unnest($2::text[]) AS err) AS u WHERE o.id = u.id",
+	"FROM (SELECT pg_catalog.unnest($1::int8[]) AS id, pg_catalog.unnest($2::text[]) AS err) AS u WHERE o.id = u.id",
 
 	"UPDATE sms_api.outbox o SET state = 'failed', next_attempt_at = NULL, last_error = u.err "
-	"FROM (SELECT unnest($1::int8[]) AS id, unnest($2::text[]) AS err) AS u WHERE o.id = u.id",
+	"FROM (SELECT pg_catalog.unnest($1::int8[]) AS id, pg_catalog.unnest($2::text[]) AS err) AS u WHERE o.id = u.id",
 
 	"UPDATE sms_api.outbox o SET state = 'queued', attempts = o.attempts - 1, last_error = u.err "
-	"FROM (SELECT unnest($1::int8[]) AS id, unnest($2::text[]) AS err) AS u WHERE o.id = u.id",
+	"FROM (SELECT pg_catalog.unnest($1::int8[]) AS id, pg_catalog.unnest($2::text[]) AS err) AS u WHERE o.id = u.id",
 };
 
 bool
@@ -581,7 +574,7 @@ drain_next_due(void)
 	Datum		d;
 
 	SPI_connect();
-	if (SPI_execute("SELECT min(next_attempt_at) FROM sms_api.outbox WHERE state = 'queued'",
+	if (SPI_execute("SELECT pg_catalog.min(next_attempt_at) FROM sms_api.outbox WHERE state = 'queued'",
 					true, 1) != SPI_OK_SELECT)
 		elog(ERROR, "could not read the outbox");
 	d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);

@@ -27,6 +27,7 @@ sms_ingest(PG_FUNCTION_ARGS)
 	uint64		merged;
 
 	sms_api_require_preload();
+	sms_api_require_writable("sms_api.ingest()");
 	if (PG_ARGISNULL(0))
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),

@@ -583,98 +583,126 @@ has_member(struct json_object *obj, const char *key)
 	return json_object_object_get_ex(obj, key, &v) && v != NULL;
 }
 
-static const char *
-ingest_item(struct json_object *item, const char *where, StatusList *st, MoList *mo)
+/* Append one decoded item to a growing array of item_size slots. */
+static void *
+next_slot(void **items, int *n, int *cap, size_t item_size)
+{
+	if (*n == *cap)
+	{
+		*cap = *cap == 0 ? 16 : *cap * 2;
+		*items = *items == NULL ? palloc_extended(*cap * item_size, MCXT_ALLOC_HUGE)
+			: repalloc_huge(*items, *cap * item_size);
+	}
+	return (char *) *items + (size_t) *n * item_size;
+}
+
+typedef struct IngestOut
+{
+	StatusList *st;
+	MoList	   *mo;
+	int			st_cap;
+	int			mo_cap;
+} IngestOut;
+
+/* The array of a list answer's envelope, or NULL if item is not one. */
+static struct json_object *
+envelope_array(struct json_object *item, const char **key)
 {
 	struct json_object *items;
+
+	if ((json_object_object_get_ex(item, *key = "smsStatuses", &items) ||
+		 json_object_object_get_ex(item, *key = "messages", &items)) &&
+		json_object_is_type(items, json_type_array))
+		return items;
+	return NULL;
+}
+
+/* One status or MO; never an envelope (the API does not nest them). */
+static const char *
+ingest_one(struct json_object *item, const char *where, IngestOut *out)
+{
 	const char *key;
 
 	if (!json_object_is_type(item, json_type_object))
 		return psprintf("%s is not a JSON object.", where);
-
-	/* the list and search answers' envelopes */
-	if ((json_object_object_get_ex(item, key = "smsStatuses", &items) ||
-		 json_object_object_get_ex(item, key = "messages", &items)) &&
-		json_object_is_type(items, json_type_array))
-	{
-		for (size_t i = 0; i < json_object_array_length(items); i++)
-		{
-			const char *p = ingest_item(json_object_array_get_idx(items, i),
-										psprintf("%s.%s[%zu]", where, key, i), st, mo);
-
-			if (p != NULL)
-				return p;
-		}
-		return NULL;
-	}
-
+	if (envelope_array(item, &key) != NULL)
+		return psprintf("%s is a list envelope (\"%s\") inside another list or envelope.",
+						where, key);
 	if (has_member(item, "source") || has_member(item, "shortCode") ||
 		has_member(item, "receivedAt") || has_member(item, "receivedDate"))
 	{
-		if (!decode_mo(item, &mo->items[mo->n]))
+		ApiMo	   *slot = next_slot((void **) &out->mo->items, &out->mo->n, &out->mo_cap,
+									 sizeof(ApiMo));
+
+		if (!decode_mo(item, slot))
 			return psprintf("%s is an MO without a usable id.", where);
-		mo->n++;
+		out->mo->n++;
 		return NULL;
 	}
 	if (has_member(item, "sentStatusCode") || has_member(item, "sentStatus") ||
 		has_member(item, "deliveredStatusCode") || has_member(item, "deliveredStatus"))
 	{
-		if (!decode_status(item, &st->items[st->n]))
+		ApiStatus  *slot = next_slot((void **) &out->st->items, &out->st->n, &out->st_cap,
+									 sizeof(ApiStatus));
+
+		if (!decode_status(item, slot))
 			return psprintf("%s is a status without a usable id.", where);
-		st->n++;
+		out->st->n++;
 		return NULL;
 	}
 	return psprintf("%s is neither a status (sent or delivered) nor an MO.", where);
 }
 
-/* Count the objects a body may hold, to size the output arrays. */
-static size_t
-count_objects(struct json_object *obj)
+/* An item, or a list answer's envelope of items. */
+static const char *
+ingest_item(struct json_object *item, const char *where, IngestOut *out)
 {
-	size_t		n = 1;
+	const char *key;
+	struct json_object *items = json_object_is_type(item, json_type_object) ?
+		envelope_array(item, &key) : NULL;
 
-	if (json_object_is_type(obj, json_type_array))
+	if (items == NULL)
+		return ingest_one(item, where, out);
+	for (size_t i = 0; i < json_object_array_length(items); i++)
 	{
-		n = 0;
-		for (size_t i = 0; i < json_object_array_length(obj); i++)
-			n += count_objects(json_object_array_get_idx(obj, i));
-	}
-	else if (json_object_is_type(obj, json_type_object))
-	{
-		struct json_object *items;
+		const char *p = ingest_one(json_object_array_get_idx(items, i),
+								   psprintf("%s.%s[%zu]", where, key, i), out);
 
-		if ((json_object_object_get_ex(obj, "smsStatuses", &items) ||
-			 json_object_object_get_ex(obj, "messages", &items)) &&
-			json_object_is_type(items, json_type_array))
-			n += json_object_array_length(items);
+		if (p != NULL)
+			return p;
 	}
-	return n;
+	return NULL;
 }
 
+/*
+ * A webhook body: an item, an envelope of items, or an array of items and
+ * envelopes. The output arrays grow as items are decoded, so nothing here
+ * depends on counting them beforehand.
+ */
 const char *
 codec_ingest(const char *body, size_t len, StatusList *st, MoList *mo)
 {
 	struct json_object *volatile root = json_parse_text(body, len);
 	const char *volatile problem = NULL;
+	IngestOut	out;
 
 	memset(st, 0, sizeof(*st));
 	memset(mo, 0, sizeof(*mo));
+	memset(&out, 0, sizeof(out));
+	out.st = st;
+	out.mo = mo;
 	if (root == NULL)
 		return not_json(body, len);
 	PG_TRY();
 	{
-		size_t		n = count_objects(root);
-
-		st->items = palloc_extended(Max(n, 1) * sizeof(ApiStatus), MCXT_ALLOC_HUGE);
-		mo->items = palloc_extended(Max(n, 1) * sizeof(ApiMo), MCXT_ALLOC_HUGE);
 		if (json_object_is_type(root, json_type_array))
 		{
 			for (size_t i = 0; problem == NULL && i < json_object_array_length(root); i++)
 				problem = ingest_item(json_object_array_get_idx(root, i),
-									  psprintf("Element %zu", i + 1), st, mo);
+									  psprintf("Element %zu", i + 1), &out);
 		}
 		else
-			problem = ingest_item(root, "The body", st, mo);
+			problem = ingest_item(root, "The body", &out);
 	}
 	PG_CATCH();
 	{

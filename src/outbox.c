@@ -116,6 +116,7 @@ outbox_enqueue(FunctionCallInfo fcinfo)
 	MemoryContext old;
 
 	sms_api_require_preload();
+	sms_api_require_writable("sms_api.sms_queue()");
 	message_from_args(fcinfo, &msg);
 	require_served_database();
 
@@ -190,9 +191,9 @@ write_queued(void *arg)
 		insert_plan = SPI_prepare("INSERT INTO sms_api.outbox (id, destination, message_text, "
 								  "correlation_id, extra_info, flash, scheduled_at, expires_at, "
 								  "campaign_alias, sub_account, options) "
-								  "SELECT unnest($1), unnest($2), unnest($3), unnest($4), unnest($5), "
-								  "unnest($6), unnest($7), unnest($8), unnest($9), unnest($10), "
-								  "unnest($11)",
+								  "SELECT pg_catalog.unnest($1), pg_catalog.unnest($2), pg_catalog.unnest($3), pg_catalog.unnest($4), pg_catalog.unnest($5), "
+								  "pg_catalog.unnest($6), pg_catalog.unnest($7), pg_catalog.unnest($8), pg_catalog.unnest($9), pg_catalog.unnest($10), "
+								  "pg_catalog.unnest($11)",
 								  QUEUE_COLS + 1, types);
 		if (insert_plan == NULL || SPI_keepplan(insert_plan) != 0)
 			elog(ERROR, "could not prepare the outbox insert: %s",
@@ -287,7 +288,7 @@ sms_prune(PG_FUNCTION_ARGS)
 	SPI_connect();
 	if (SPI_execute_with_args("DELETE FROM sms_api.outbox "
 							  "WHERE next_attempt_at IS NULL AND state IN ('sent', 'failed') "
-							  "AND coalesce(sent_at, created_at) < now() - $1",
+							  "AND coalesce(sent_at, created_at) < pg_catalog.now() - $1",
 							  1, types, &older_than, NULL, false, 0) != SPI_OK_DELETE)
 		elog(ERROR, "could not prune sms_api.outbox");
 	deleted = (int64) SPI_processed;

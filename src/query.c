@@ -227,6 +227,7 @@ sms_status(PG_FUNCTION_ARGS)
 	StatusList	list;
 
 	sms_api_require_preload();
+	sms_api_require_writable("sms_api.sms_status()");
 	ids = array_strings(fcinfo, 0, UUIDOID, "ids", &nids);
 	correlation_ids = array_strings(fcinfo, 1, TEXTOID, "correlation_ids", &ncorr);
 	if (nids == 0 && ncorr == 0)
@@ -245,6 +246,7 @@ sms_status_list(PG_FUNCTION_ARGS)
 	StatusList	list;
 
 	sms_api_require_preload();
+	sms_api_require_writable("sms_api.sms_status_list()");
 	query_status_list(&list);
 	return_statuses(fcinfo, &list);
 	return (Datum) 0;
@@ -331,6 +333,7 @@ sms_mo_search(PG_FUNCTION_ARGS)
 	MoList		list;
 
 	sms_api_require_preload();
+	sms_api_require_writable("sms_api.sms_mo_search()");
 	query_mo_search(PG_ARGISNULL(0) ? NULL : &start_at, PG_ARGISNULL(1) ? NULL : &end_at,
 					sub_account_arg(fcinfo, 2), &list);
 	return_mos(fcinfo, &list);
@@ -343,6 +346,7 @@ sms_mo_list(PG_FUNCTION_ARGS)
 	MoList		list;
 
 	sms_api_require_preload();
+	sms_api_require_writable("sms_api.sms_mo_list()");
 	query_mo_list(sub_account_arg(fcinfo, 0), &list);
 	return_mos(fcinfo, &list);
 	return (Datum) 0;

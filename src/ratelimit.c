@@ -1,10 +1,18 @@
 /*
  * ratelimit.c
  *		Cluster-wide pacing, so that the extension never provokes a 429
- *		itself: every backend and the worker reserve the next free start
- *		time for their kind of request in shared memory, then wait for it.
+ *		itself: every backend and the worker book the next free start time
+ *		for their kind of request in shared memory, then wait for it.
  *		Rates up to 100/s get a 5% margin, since the API's window measures
  *		arrival times, not departure times, and the network adds jitter.
+ *
+ * A booking is a promise of the caller's to use the slot, and a caller can
+ * be cancelled or fail before its request goes out. So nobody books a start
+ * further ahead than RATELIMIT_HORIZON_US (or one interval, if that is
+ * longer): a caller that finds the next free start further away waits
+ * without booking, and a caller cancelled while waiting for its booked slot
+ * gives it back when nobody booked after it. Callers who walk away can
+ * therefore hold up the others by at most one horizon, however many they are.
  */
 #include "postgres.h"
 
@@ -17,33 +25,66 @@
 #include "ratelimit.h"
 #include "shmem.h"
 
+#define RATELIMIT_HORIZON_US USECS_PER_SEC
+
+/* Sleep interruptibly until the given time. */
+static void
+wait_until(TimestampTz until)
+{
+	TimestampTz now = GetCurrentTimestamp();
+
+	while (now < until)
+	{
+		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+						 (long) ((until - now + 999) / 1000), PG_WAIT_EXTENSION);
+		ResetLatch(MyLatch);
+		CHECK_FOR_INTERRUPTS();
+		now = GetCurrentTimestamp();
+	}
+}
 
 void
 ratelimit_acquire(ApiKind kind)
 {
 	int			rate = (kind == API_SEND) ? sms_api_send_rate_limit : sms_api_query_rate_limit;
-	int64		interval;
-	TimestampTz now;
-	TimestampTz slot;
+	volatile int64 interval;
+	int64		horizon;
+	volatile TimestampTz slot;
 
 	if (rate <= 0)
 		return;
 	interval = 1000000 / rate;
 	if (rate <= 100)
 		interval += interval / 20;
-	now = GetCurrentTimestamp();
+	horizon = Max(interval, RATELIMIT_HORIZON_US);
 
-	SpinLockAcquire(&sms_api_shared->mutex);
-	slot = Max(sms_api_shared->next_start[kind], now);
-	sms_api_shared->next_start[kind] = slot + interval;
-	SpinLockRelease(&sms_api_shared->mutex);
-
-	while (now < slot)
+	for (;;)
 	{
-		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
-						 (long) ((slot - now + 999) / 1000), PG_WAIT_EXTENSION);
-		ResetLatch(MyLatch);
-		CHECK_FOR_INTERRUPTS();
-		now = GetCurrentTimestamp();
+		TimestampTz now = GetCurrentTimestamp();
+		bool		booked;
+
+		SpinLockAcquire(&sms_api_shared->mutex);
+		slot = Max(sms_api_shared->next_start[kind], now);
+		booked = slot - now <= horizon;
+		if (booked)
+			sms_api_shared->next_start[kind] = slot + interval;
+		SpinLockRelease(&sms_api_shared->mutex);
+		if (booked)
+			break;
+		wait_until(slot - horizon);
 	}
+
+	PG_TRY();
+	{
+		wait_until(slot);
+	}
+	PG_CATCH();
+	{
+		SpinLockAcquire(&sms_api_shared->mutex);
+		if (sms_api_shared->next_start[kind] == slot + interval)
+			sms_api_shared->next_start[kind] = slot;
+		SpinLockRelease(&sms_api_shared->mutex);
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
 }

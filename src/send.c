@@ -71,6 +71,7 @@ sms_send(PG_FUNCTION_ARGS)
 	bool		nulls[RESULT_NATTS];
 
 	sms_api_require_preload();
+	sms_api_require_writable("sms_api.sms_send()");
 	tupdesc = result_tupdesc(fcinfo);
 
 	message_from_args(fcinfo, &msg);

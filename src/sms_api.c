@@ -9,6 +9,8 @@
  */
 #include "postgres.h"
 
+#include "access/xact.h"
+#include "access/xlog.h"
 #include "fmgr.h"
 #include "miscadmin.h"
 
@@ -49,4 +51,21 @@ sms_api_require_preload(void)
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("sms_api must be loaded via shared_preload_libraries"),
 				 errhint("Add sms_api to shared_preload_libraries in postgresql.conf and restart the server.")));
+}
+
+void
+sms_api_require_writable(const char *function)
+{
+	if (RecoveryInProgress())
+		ereport(ERROR,
+				(errcode(ERRCODE_READ_ONLY_SQL_TRANSACTION),
+				 errmsg("cannot call %s on a standby", function),
+				 errdetail("A standby cannot record what the call would send or receive, so nothing was sent."),
+				 errhint("Call it on the primary; a pooler that sends reads to replicas must route it there.")));
+	if (XactReadOnly)
+		ereport(ERROR,
+				(errcode(ERRCODE_READ_ONLY_SQL_TRANSACTION),
+				 errmsg("cannot call %s in a read-only transaction", function),
+				 errdetail("The call records what it sends or receives, so nothing was sent."),
+				 errhint("Call it in a read-write transaction.")));
 }

@@ -18,4 +18,12 @@
 
 extern void sms_api_require_preload(void);
 
+/*
+ * Raise 25006 unless this transaction can write: a function that would
+ * talk to the API and then record what it did checks this before the first
+ * network byte, so a standby or a read-only transaction never sends (or
+ * consumes a list) and then fails.
+ */
+extern void sms_api_require_writable(const char *function);
+
 #endif							/* SMS_API_H */

@@ -201,7 +201,7 @@ unnest_columns(int ncols, const Column *cols, const char *const *names)
 	initStringInfo(&buf);
 	for (int i = 0; i < ncols; i++)
 	{
-		appendStringInfo(&buf, "%sunnest($%d::%s)", i ? ", " : "", i + 1,
+		appendStringInfo(&buf, "%spg_catalog.unnest($%d::%s)", i ? ", " : "", i + 1,
 						 format_type_be(array_type(cols[i].type)));
 		if (names != NULL)
 			appendStringInfo(&buf, " AS %s", names[i]);
@@ -370,7 +370,7 @@ upsert_sql(const char *table, const char *alias, const char *const *names,
 	appendStringInfo(&sql, "%s) %s ON CONFLICT (id) DO UPDATE SET ", stamp, insert_select);
 	for (int i = 1; i < ncols; i++)
 		appendStringInfo(&sql, "%s = %s, ", names[i], exprs[i]);
-	appendStringInfo(&sql, "%s = now() WHERE (", stamp);
+	appendStringInfo(&sql, "%s = pg_catalog.now() WHERE (", stamp);
 	for (int i = 1; i < ncols; i++)
 		appendStringInfo(&sql, "%s%s.%s", i > 1 ? ", " : "", alias, names[i]);
 	appendStringInfoString(&sql, ") IS DISTINCT FROM (");
@@ -416,7 +416,7 @@ status_merge_sql(const Column *cols)
 #undef STAGE_COL
 #undef STAGE_WINS
 
-	char	   *select = psprintf("SELECT %s, now()", unnest_columns(STATUS_COLS, cols, NULL));
+	char	   *select = psprintf("SELECT %s, pg_catalog.now()", unnest_columns(STATUS_COLS, cols, NULL));
 
 	return upsert_sql("sms_api.message_status", "m", status_names, exprs,
 					  STATUS_COLS, select, "updated_at");
@@ -570,7 +570,7 @@ store_mos(const MoList *list)
 		for (int c = 1; c < MO_COLS; c++)
 			exprs[c] = psprintf("coalesce(excluded.%s, m.%s)", mo_names[c], mo_names[c]);
 		mo_plan = prepare(upsert_sql("sms_api.mo_message", "m", mo_names, exprs, MO_COLS,
-									 psprintf("SELECT DISTINCT ON (u.id) u.*, now() "
+									 psprintf("SELECT DISTINCT ON (u.id) u.*, pg_catalog.now() "
 											  "FROM (SELECT %s) AS u ORDER BY u.id",
 											  unnest_columns(MO_COLS, cols, mo_names)),
 									 "stored_at"),

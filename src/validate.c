@@ -27,6 +27,17 @@
 
 #include "validate.h"
 
+/*
+ * Limits of our own where the API documents none, so that every text that
+ * goes into a request is bounded and no message can make a request too
+ * large to build (README lists them).
+ */
+#define MAX_NAME_TEXT 255		/* campaignAlias, subAccount, flowId, templateName */
+#define MAX_TIME_ZONE 64		/* an IANA zone name */
+#define MAX_PARAMS 256			/* placeholders in params */
+#define MAX_PARAM_KEY 255
+#define MAX_OPTIONS_BYTES 65536 /* an options, defaults or message object as JSON */
+
 #define MIN_DESTINATION_DIGITS 10
 #define MAX_DESTINATION_DIGITS 15
 
@@ -56,34 +67,35 @@ typedef struct ApiField
 	const char *name;
 	FieldType	type;
 	FieldGroup	group;
-	int			max_chars;		/* FT_TEXT: the API's limit, 0 = none */
+	int			max_chars;		/* FT_TEXT: at most this many characters */
 	int64		min;			/* FT_INTEGER: smallest value */
 	int			places;			/* FieldPlace bits */
 	const char *argument;		/* the typed argument carrying it, if any */
+	bool		own_limit;		/* max_chars is ours: the API documents none */
 } ApiField;
 
 #define ALL_PLACES (IN_OPTIONS | IN_MESSAGE | IN_DEFAULTS | IN_ROOT)
 
 static const ApiField api_fields[] = {
-	{"destination", FT_DESTINATION, GROUP_NONE, 0, 0, IN_MESSAGE, "destination"},
-	{"messageText", FT_TEXT, GROUP_NONE, MAX_MESSAGE_TEXT, 0, IN_MESSAGE | IN_DEFAULTS, "message_text"},
-	{"correlationId", FT_TEXT, GROUP_NONE, MAX_CORRELATION_ID, 0, IN_MESSAGE, "correlation_id"},
-	{"extraInfo", FT_TEXT, GROUP_NONE, MAX_EXTRA_INFO, 0, IN_MESSAGE | IN_DEFAULTS, "extra_info"},
-	{"flashSMS", FT_BOOLEAN, GROUP_NONE, 0, 0, IN_MESSAGE | IN_DEFAULTS, "flash"},
-	{"scheduledAt", FT_INTEGER, GROUP_SCHEDULE, 0, 0, IN_MESSAGE | IN_DEFAULTS | IN_ROOT, "scheduled_at"},
-	{"expiresAt", FT_INTEGER, GROUP_EXPIRES, 0, 0, IN_MESSAGE | IN_DEFAULTS | IN_ROOT, "expires_at"},
-	{"campaignAlias", FT_TEXT, GROUP_NONE, 0, 0, IN_ROOT, "campaign_alias"},
-	{"subAccount", FT_TEXT, GROUP_NONE, 0, 0, IN_MESSAGE | IN_DEFAULTS | IN_ROOT, "sub_account"},
-	{"timeWindow", FT_HOURS, GROUP_NONE, 0, 0, IN_OPTIONS | IN_ROOT, NULL},
-	{"expiresInMinutes", FT_INTEGER, GROUP_EXPIRES, 0, 1, ALL_PLACES, NULL},
-	{"expiresDate", FT_LOCAL_DATETIME, GROUP_EXPIRES, 0, 0, ALL_PLACES, NULL},
-	{"delayedInMinutes", FT_INTEGER, GROUP_SCHEDULE, 0, 0, ALL_PLACES, NULL},
-	{"scheduledDate", FT_LOCAL_DATETIME, GROUP_SCHEDULE, 0, 0, ALL_PLACES, NULL},
-	{"timeZone", FT_TEXT, GROUP_NONE, 0, 0, IN_OPTIONS | IN_ROOT, NULL},
-	{"flowId", FT_TEXT, GROUP_NONE, 0, 0, IN_OPTIONS | IN_ROOT, NULL},
-	{"params", FT_PLACEHOLDERS, GROUP_NONE, 0, 0, IN_OPTIONS | IN_MESSAGE | IN_DEFAULTS, NULL},
-	{"templateId", FT_INTEGER, GROUP_NONE, 0, 0, IN_OPTIONS | IN_ROOT, NULL},
-	{"templateName", FT_TEXT, GROUP_NONE, 0, 0, IN_OPTIONS | IN_ROOT, NULL},
+	{"destination", FT_DESTINATION, GROUP_NONE, 0, 0, IN_MESSAGE, "destination", false},
+	{"messageText", FT_TEXT, GROUP_NONE, MAX_MESSAGE_TEXT, 0, IN_MESSAGE | IN_DEFAULTS, "message_text", false},
+	{"correlationId", FT_TEXT, GROUP_NONE, MAX_CORRELATION_ID, 0, IN_MESSAGE, "correlation_id", false},
+	{"extraInfo", FT_TEXT, GROUP_NONE, MAX_EXTRA_INFO, 0, IN_MESSAGE | IN_DEFAULTS, "extra_info", false},
+	{"flashSMS", FT_BOOLEAN, GROUP_NONE, 0, 0, IN_MESSAGE | IN_DEFAULTS, "flash", false},
+	{"scheduledAt", FT_INTEGER, GROUP_SCHEDULE, 0, 0, IN_MESSAGE | IN_DEFAULTS | IN_ROOT, "scheduled_at", false},
+	{"expiresAt", FT_INTEGER, GROUP_EXPIRES, 0, 0, IN_MESSAGE | IN_DEFAULTS | IN_ROOT, "expires_at", false},
+	{"campaignAlias", FT_TEXT, GROUP_NONE, MAX_NAME_TEXT, 0, IN_ROOT, "campaign_alias", true},
+	{"subAccount", FT_TEXT, GROUP_NONE, MAX_NAME_TEXT, 0, IN_MESSAGE | IN_DEFAULTS | IN_ROOT, "sub_account", true},
+	{"timeWindow", FT_HOURS, GROUP_NONE, 0, 0, IN_OPTIONS | IN_ROOT, NULL, false},
+	{"expiresInMinutes", FT_INTEGER, GROUP_EXPIRES, 0, 1, ALL_PLACES, NULL, false},
+	{"expiresDate", FT_LOCAL_DATETIME, GROUP_EXPIRES, 0, 0, ALL_PLACES, NULL, false},
+	{"delayedInMinutes", FT_INTEGER, GROUP_SCHEDULE, 0, 0, ALL_PLACES, NULL, false},
+	{"scheduledDate", FT_LOCAL_DATETIME, GROUP_SCHEDULE, 0, 0, ALL_PLACES, NULL, false},
+	{"timeZone", FT_TEXT, GROUP_NONE, MAX_TIME_ZONE, 0, IN_OPTIONS | IN_ROOT, NULL, true},
+	{"flowId", FT_TEXT, GROUP_NONE, MAX_NAME_TEXT, 0, IN_OPTIONS | IN_ROOT, NULL, true},
+	{"params", FT_PLACEHOLDERS, GROUP_NONE, 0, 0, IN_OPTIONS | IN_MESSAGE | IN_DEFAULTS, NULL, false},
+	{"templateId", FT_INTEGER, GROUP_NONE, 0, 0, IN_OPTIONS | IN_ROOT, NULL, false},
+	{"templateName", FT_TEXT, GROUP_NONE, MAX_NAME_TEXT, 0, IN_OPTIONS | IN_ROOT, NULL, true},
 };
 
 /* A set of api_fields, as bits by index. */
@@ -181,20 +193,32 @@ validate_destination(const char *value, const char *argname)
 	return pstrdup(digits);
 }
 
-/* Check a text's length in characters; returns it in UTF-8, or NULL. */
-static char *
-checked_text(const char *value, const char *argname, int max_chars)
+/* Raise 22001 if a text of len bytes is over max_chars characters. */
+static void
+check_length(const char *value, int len, const char *what, int max_chars, bool own_limit)
 {
 	int			nchars;
 
-	if (value == NULL)
-		return NULL;
-	nchars = pg_mbstrlen_with_len(value, strlen(value));
-	if (max_chars > 0 && nchars > max_chars)
+	/* a character takes at least one byte: most texts need no counting */
+	if (len <= max_chars)
+		return;
+	nchars = pg_mbstrlen_with_len(value, len);
+	if (nchars > max_chars)
 		ereport(ERROR,
 				(errcode(ERRCODE_STRING_DATA_RIGHT_TRUNCATION),
-				 errmsg("%s is too long (%d characters)", argname, nchars),
+				 errmsg("%s is too long (%d characters)", what, nchars),
+				 own_limit ?
+				 errdetail("sms_api accepts at most %d characters (the API documents no limit).", max_chars) :
 				 errdetail("The API accepts at most %d characters.", max_chars)));
+}
+
+/* Check a text's length in characters; returns it in UTF-8, or NULL. */
+static char *
+checked_text(const char *value, const char *argname, int max_chars, bool own_limit)
+{
+	if (value == NULL)
+		return NULL;
+	check_length(value, strlen(value), argname, max_chars, own_limit);
 	return to_utf8(value);
 }
 
@@ -234,6 +258,21 @@ json_integer(const JsonbValue *v, const char *where, const char *key)
 	if (errno != 0 || *end != '\0' || end == digits)
 		wrong_type(where, key, "an integer");
 	return (int64) result;
+}
+
+/* Whether the JSON encoder sends this number unchanged: integers must fit int64. */
+static bool
+json_number_fits(const JsonbValue *v)
+{
+	char	   *digits = DatumGetCString(DirectFunctionCall1(numeric_out,
+															 NumericGetDatum(v->val.numeric)));
+	char	   *end;
+
+	if (strchr(digits, '.') != NULL)
+		return true;			/* sent as a double, with its own text */
+	errno = 0;
+	(void) strtoll(digits, &end, 10);
+	return errno == 0 && *end == '\0';
 }
 
 static bool
@@ -301,13 +340,41 @@ check_placeholders(JsonbValue *v, const char *where, const char *key)
 	JsonbValue	elem;
 	JsonbIteratorToken tok;
 
+	int			count = 0;
+	char	   *name = NULL;
+
 	if (v->type != jbvBinary || !JsonContainerIsObject(v->val.binary.data))
 		wrong_type(where, key, "an object of placeholder values");
 	it = JsonbIteratorInit(v->val.binary.data);
 	while ((tok = JsonbIteratorNext(&it, &elem, true)) != WJB_DONE)
 	{
-		if (tok == WJB_VALUE && (elem.type == jbvBinary || elem.type == jbvNull))
+		if (tok == WJB_KEY)
+		{
+			if (++count > MAX_PARAMS)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("%s key \"%s\" has more than %d placeholders", where, key, MAX_PARAMS)));
+			check_length(elem.val.string.val, elem.val.string.len,
+						 psprintf("a placeholder name in %s key \"%s\"", where, key),
+						 MAX_PARAM_KEY, true);
+			name = pnstrdup(elem.val.string.val, Min(elem.val.string.len, MAX_PARAM_KEY));
+			continue;
+		}
+		if (tok != WJB_VALUE)
+			continue;
+		if (elem.type == jbvBinary || elem.type == jbvNull)
 			wrong_type(where, key, "an object whose values are strings, numbers or booleans");
+		if (elem.type == jbvString)
+			check_length(elem.val.string.val, elem.val.string.len,
+						 psprintf("placeholder \"%s\" of %s key \"%s\"", name, where, key),
+						 MAX_MESSAGE_TEXT, true);
+		else if (elem.type == jbvNumeric && !json_number_fits(&elem))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("placeholder \"%s\" of %s key \"%s\" is an integer out of range",
+							name, where, key),
+					 errdetail("Integers are sent as 64-bit numbers; this one would change on the way."),
+					 errhint("Pass it as a string.")));
 	}
 }
 
@@ -327,16 +394,8 @@ check_value(const ApiField *f, JsonbValue *v, const char *where)
 		case FT_TEXT:
 			if (v->type != jbvString)
 				wrong_type(where, key, "a string");
-			if (f->max_chars > 0)
-			{
-				int			nchars = pg_mbstrlen_with_len(v->val.string.val, v->val.string.len);
-
-				if (nchars > f->max_chars)
-					ereport(ERROR,
-							(errcode(ERRCODE_STRING_DATA_RIGHT_TRUNCATION),
-							 errmsg("%s key \"%s\" is too long (%d characters)", where, key, nchars),
-							 errdetail("The API accepts at most %d characters.", f->max_chars)));
-			}
+			check_length(v->val.string.val, v->val.string.len,
+						 psprintf("%s key \"%s\"", where, key), f->max_chars, f->own_limit);
 			break;
 		case FT_INTEGER:
 			if (json_integer(v, where, key) < f->min)
@@ -362,6 +421,18 @@ check_value(const ApiField *f, JsonbValue *v, const char *where)
 				wrong_type(where, key, "a string formatted yyyy-MM-ddTHH:mm:ss");
 			break;
 	}
+}
+
+/* Raise 22001 for an object of more than MAX_OPTIONS_BYTES (jsonb's size). */
+static void
+check_object_size(size_t bytes, const char *where)
+{
+	if (bytes > MAX_OPTIONS_BYTES)
+		ereport(ERROR,
+				(errcode(ERRCODE_STRING_DATA_RIGHT_TRUNCATION),
+				 errmsg("%s is too large (%zu bytes)", where, bytes),
+				 errdetail("sms_api accepts at most %d bytes per object, so that no message makes a request too large to send.",
+						   MAX_OPTIONS_BYTES)));
 }
 
 static const char *
@@ -485,6 +556,7 @@ read_common_args(FunctionCallInfo fcinfo, SmsMessage *msg)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("options must be a JSON object")));
+		check_object_size(VARSIZE(options), "options");
 		present |= check_object(&options->root, IN_OPTIONS, "options");
 		msg->options_json = to_utf8(JsonbToCString(NULL, &options->root, VARSIZE(options)));
 	}
@@ -496,12 +568,12 @@ read_common_args(FunctionCallInfo fcinfo, SmsMessage *msg)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("message_text must not be empty")));
-		msg->message_text = checked_text(body, "message_text", MAX_MESSAGE_TEXT);
+		msg->message_text = checked_text(body, "message_text", MAX_MESSAGE_TEXT, false);
 		present |= field_bits()->message_text;
 	}
 	if (!PG_ARGISNULL(3))
 		msg->extra_info = checked_text(text_to_cstring(PG_GETARG_TEXT_PP(3)),
-									   "extra_info", MAX_EXTRA_INFO);
+									   "extra_info", MAX_EXTRA_INFO, false);
 	if (!PG_ARGISNULL(4))
 		msg->flash = PG_GETARG_BOOL(4) ? 1 : 0;
 	if (!PG_ARGISNULL(5))
@@ -518,10 +590,10 @@ read_common_args(FunctionCallInfo fcinfo, SmsMessage *msg)
 	}
 	if (!PG_ARGISNULL(7))
 		msg->campaign_alias = checked_text(text_to_cstring(PG_GETARG_TEXT_PP(7)),
-										   "campaign_alias", 0);
+										   "campaign_alias", MAX_NAME_TEXT, true);
 	if (!PG_ARGISNULL(8))
 		msg->sub_account = checked_text(text_to_cstring(PG_GETARG_TEXT_PP(8)),
-										"sub_account", 0);
+										"sub_account", MAX_NAME_TEXT, true);
 	return present;
 }
 
@@ -537,7 +609,7 @@ message_from_args(FunctionCallInfo fcinfo, SmsMessage *msg)
 	msg->destination = validate_destination(text_to_cstring(PG_GETARG_TEXT_PP(0)), "destination");
 	if (!PG_ARGISNULL(2))
 		msg->correlation_id = checked_text(text_to_cstring(PG_GETARG_TEXT_PP(2)),
-										   "correlation_id", MAX_CORRELATION_ID);
+										   "correlation_id", MAX_CORRELATION_ID, false);
 	check_message_rules(present, "", true);
 }
 
@@ -578,7 +650,7 @@ validate_bulk_arrays(const BulkArrays *a)
 									psprintf("destination at destinations[%d]", i + 1));
 		if (a->correlation_ids != NULL && !a->correlation_nulls[i])
 			(void) checked_text(TextDatumGetCString(a->correlation_ids[i]),
-								psprintf("correlation_ids[%d]", i + 1), MAX_CORRELATION_ID);
+								psprintf("correlation_ids[%d]", i + 1), MAX_CORRELATION_ID, false);
 		MemoryContextReset(each);
 	}
 	MemoryContextSwitchTo(old);
@@ -599,9 +671,15 @@ validate_bulk_json(Jsonb *messages, Jsonb *defaults, Jsonb *options)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("messages must be a JSON array of message objects")));
 	if (defaults != NULL)
+	{
+		check_object_size(VARSIZE(defaults), "defaults");
 		shared |= check_object(&defaults->root, IN_DEFAULTS, "defaults");
+	}
 	if (options != NULL)
+	{
+		check_object_size(VARSIZE(options), "options");
 		shared |= check_object(&options->root, IN_ROOT, "options");
+	}
 
 	it = JsonbIteratorInit(&messages->root);
 	while ((tok = JsonbIteratorNext(&it, &v, true)) != WJB_DONE)
@@ -621,6 +699,7 @@ validate_bulk_json(Jsonb *messages, Jsonb *defaults, Jsonb *options)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("%s must be a JSON object", where)));
+		check_object_size(v.val.binary.len, where);
 		own = check_object(v.val.binary.data, IN_MESSAGE, where);
 		if (!(own & field_bits()->destination))
 			ereport(ERROR,

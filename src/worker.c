@@ -20,6 +20,7 @@
 #include "postgres.h"
 
 #include "access/xact.h"
+#include "catalog/pg_extension.h"
 #include "commands/extension.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
@@ -28,6 +29,7 @@
 #include "postmaster/interrupt.h"
 #include "storage/ipc.h"
 #include "storage/latch.h"
+#include "storage/lmgr.h"
 #include "storage/proc.h"
 #include "tcop/tcopprot.h"
 #include "utils/builtins.h"
@@ -38,6 +40,7 @@
 #include "utils/uuid.h"
 
 #include "api.h"
+#include "backoff.h"
 #include "drain.h"
 #include "guc.h"
 #include "query.h"
@@ -204,6 +207,53 @@ extension_installed(void)
 }
 
 /*
+ * Every transaction of the worker takes a share lock on the extension
+ * before it touches a table. DROP EXTENSION locks the extension first and
+ * its tables after, so it waits for the worker's transaction (or the worker
+ * for it) instead of deadlocking with it, table against table.
+ */
+static void
+lock_extension(void)
+{
+	Oid			ext = get_extension_oid("sms_api", true);
+
+	if (OidIsValid(ext))
+	{
+		LockDatabaseObject(ExtensionRelationId, ext, 0, AccessShareLock);
+		/* a DROP that committed while we waited is visible now */
+		if (get_extension_oid("sms_api", true) == ext)
+			return;
+	}
+	ereport(ERROR,
+			(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+			 errmsg("extension \"sms_api\" was dropped")));
+}
+
+/* Where the caller allocates; a transaction's end switches back to it. */
+static MemoryContext outer_cxt;
+
+void
+worker_begin_transaction(void)
+{
+	outer_cxt = CurrentMemoryContext;
+	/* a worker has no client statements: now() would stand still */
+	SetCurrentStatementStartTimestamp();
+	StartTransactionCommand();
+	PushActiveSnapshot(GetTransactionSnapshot());
+	lock_extension();
+}
+
+void
+worker_commit_transaction(void)
+{
+	PopActiveSnapshot();
+	CommitTransactionCommand();
+	MemoryContextSwitchTo(outer_cxt);
+	/* at most once a second: what autovacuum sees of our writes */
+	pgstat_report_stat(false);
+}
+
+/*
  * Run fn in its own transaction. An error is logged and kept for
  * worker_status; the transaction is rolled back and false returned.
  */
@@ -216,21 +266,10 @@ run_step(bool (*fn) (void), bool *result, bool transactional)
 	PG_TRY();
 	{
 		if (transactional)
-		{
-			/* a worker has no client statements: now() would stand still */
-			SetCurrentStatementStartTimestamp();
-			StartTransactionCommand();
-			PushActiveSnapshot(GetTransactionSnapshot());
-		}
+			worker_begin_transaction();
 		*result = fn();
 		if (transactional)
-		{
-			PopActiveSnapshot();
-			CommitTransactionCommand();
-			MemoryContextSwitchTo(cxt);
-			/* at most once a second: what autovacuum sees of our writes */
-			pgstat_report_stat(false);
-		}
+			worker_commit_transaction();
 	}
 	PG_CATCH();
 	{
@@ -306,7 +345,7 @@ reconcile_statuses(void)
 
 	SPI_connect();
 	if (SPI_execute_with_args("SELECT id::text, updated_at FROM sms_api.message_status "
-							  "WHERE updated_at > now() - interval '3 days' AND updated_at < $1 "
+							  "WHERE updated_at > pg_catalog.now() - interval '3 days' AND updated_at < $1 "
 							  "AND (sent_status_code IS NULL "
 							  "     OR (sent_status_code = 2 AND delivered_status_code IS NULL)) "
 							  "AND (updated_at, id) > ($2, $3) "
@@ -404,12 +443,6 @@ reconcile_mos(void)
 	return true;
 }
 
-static double
-jitter(void)
-{
-	return 0.5 + api_random_fraction() / 2;
-}
-
 /* Schedule the next run: the interval after success, backoff after failure. */
 static void
 schedule(Task *task, bool ok, int interval_ms)
@@ -425,7 +458,7 @@ schedule(Task *task, bool ok, int interval_ms)
 	else
 	{
 		task->failures++;
-		delay = (int64) (Min((int64) MAX_BACKOFF_MS, 1000 * ((int64) 1 << Min(task->failures - 1, 16))) * jitter());
+		delay = backoff_delay_ms(task->failures, 1000, MAX_BACKOFF_MS);
 	}
 	task->next_due = TimestampTzPlusMilliseconds(now, delay);
 }
@@ -579,6 +612,12 @@ sms_api_worker_main(Datum main_arg)
 	pqsignal(SIGTERM, die);
 	BackgroundWorkerUnblockSignals();
 	BackgroundWorkerInitializeConnection(sms_api_database, NULL, 0);
+	/*
+	 * The worker runs as the bootstrap superuser: a search_path from ALTER
+	 * DATABASE or ALTER ROLE must not decide which functions its statements
+	 * call (every name is qualified as well).
+	 */
+	SetConfigOption("search_path", "pg_catalog, pg_temp", PGC_SUSET, PGC_S_OVERRIDE);
 	pgstat_report_appname("sms_api worker");
 
 	worker_attach();
