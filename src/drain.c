@@ -3,22 +3,28 @@
  *		Sending the outbox. The worker claims due rows (state 'sending',
  *		committed), packs rows that share their root-level fields into bulk
  *		requests of up to queue_batch_size, keeps up to HTTP_MAX_PARALLEL of
- *		them in flight, and records each round's outcomes in one
- *		transaction:
+ *		them in flight, and records each request's outcome as soon as it is
+ *		known:
  *
  *		- accepted: 'sent', with message_id, batch_id, sent_at;
- *		- rejected by the API (400, other 4xx but 401/403/404/429): the
- *		  batch is split in halves and resent until the bad message is
- *		  alone, which becomes 'failed';
- *		- 401/403/404: the account or URL is wrong, not the messages:
- *		  draining pauses until the settings change;
+ *		- rejected by the API (400, other 4xx but 401/404/429), or a request
+ *		  that cannot even be built: the batch is split in halves and resent
+ *		  until the bad message is alone, which becomes 'failed';
+ *		- 401, and a 403/404 that an empty request gets too: the account or
+ *		  URL is wrong, not the messages: draining pauses until the settings
+ *		  change; a 403/404 the empty request does not get was caused by the
+ *		  rows' own fields (subAccount is for administrators only), so it is
+ *		  a rejection like a 400;
  *		- anything else (429, 5xx, no answer, unusable answer): 'queued'
- *		  again after a backoff of 1 s, 2 s, 4 s ... up to 5 minutes, with
- *		  jitter; 'failed' after queue_max_attempts.
+ *		  again, all rows of the request at the same time, after a backoff
+ *		  of about 1 s, 2 s, 4 s ... up to 5 minutes (Retry-After honoured);
+ *		  'failed' after queue_max_attempts.
  *
- * A crash between claim and record leaves rows in 'sending'; the worker
- * returns them to 'queued' when it starts. That, and a request whose answer
- * was lost, are the only ways a message can be sent twice.
+ * attempts counts requests made for a row: a claim that a crash interrupts
+ * before any request is not one. A crash between claim and record leaves
+ * rows in 'sending'; the worker returns them to 'queued' when it starts.
+ * That, and a request whose answer was lost, are the only ways a message
+ * can be sent twice.
  */
 #include "postgres.h"
 
@@ -36,6 +42,7 @@
 #include "utils/timestamp.h"
 
 #include "api.h"
+#include "backoff.h"
 #include "codec.h"
 #include "drain.h"
 #include "guc.h"
@@ -50,6 +57,8 @@
 typedef struct Row
 {
 	int64		id;
+	int			attempts;		/* requests made for it before this one */
+	char	   *invalid;		/* why it cannot be sent at all, or NULL */
 	char	   *root_key;		/* rows with equal keys share a request */
 	SmsMessage	msg;			/* UTF-8, as the codec wants it */
 	char	   *destination;	/* as stored (database encoding) */
@@ -73,16 +82,25 @@ typedef struct Outcome
 	bool	   *has_batch_id;	/* sent */
 	char	  **correlation_ids;	/* sent */
 	char	  **destinations;	/* sent */
+	TimestampTz *due;			/* retry */
 } Outcome;
 
 enum
 {
 	OUT_SENT,
 	OUT_RETRY,
-	OUT_FAILED,
+	OUT_FAILED,					/* after a request */
 	OUT_PAUSED,
+	OUT_INVALID,				/* failed without a request */
 	OUT_KINDS
 };
+
+/* Retries of a failed request: about 1 s, doubling, at most 5 minutes. */
+#define RETRY_BASE_MS 1000
+#define RETRY_MAX_MS (300 * 1000)
+
+/* A stored text longer than this many bytes is not even read. */
+#define MAX_ROW_TEXT_BYTES(chars) MAX_STORED_TEXT_BYTES(chars)
 
 static MemoryContext drain_cxt = NULL;
 static Batch *queue;			/* batches still to send */
@@ -94,6 +112,14 @@ static int	queue_len;
 static int	queue_cap;
 static Outcome outcomes[OUT_KINDS];
 static int	claimed;
+
+/* Batches answered 403/404 this round, waiting for the account probe. */
+static Batch probe_wait[HTTP_MAX_PARALLEL];
+static char *probe_wait_error[HTTP_MAX_PARALLEL];
+static int	nprobe_wait;
+
+/* An empty request got past the account check since the last claim. */
+static bool account_ok;
 
 static SPIPlanPtr claim_plan = NULL;
 static SPIPlanPtr record_plans[OUT_KINDS];
@@ -113,6 +139,8 @@ reset_state(void)
 	ninflight = 0;
 	memset(outcomes, 0, sizeof(outcomes));
 	claimed = 0;
+	nprobe_wait = 0;
+	account_ok = false;
 }
 
 static void
@@ -130,10 +158,12 @@ outcome_add(int kind, Row *row, const char *error)
 		o->has_batch_id = palloc(claimed * sizeof(bool));
 		o->correlation_ids = palloc(claimed * sizeof(char *));
 		o->destinations = palloc(claimed * sizeof(char *));
+		o->due = palloc(claimed * sizeof(TimestampTz));
 	}
 	o->ids[o->n] = row->id;
 	o->errors[o->n] = error ? pstrdup(error) : NULL;
 	o->destinations[o->n] = row->destination;
+	o->due[o->n] = 0;
 	o->n++;
 	MemoryContextSwitchTo(old);
 }
@@ -174,26 +204,53 @@ drain_recover(void)
 	return true;
 }
 
+/* A text column as claimed: NULL when over its limit in bytes (oversize says so). */
+static void
+append_guarded(StringInfo sql, const char *col, int max_bytes)
+{
+	appendStringInfo(sql, "CASE WHEN pg_catalog.octet_length(o.%s) > %d THEN NULL ELSE o.%s END, ",
+					 col, max_bytes, col);
+}
+
+/*
+ * The claim. attempts is not touched: a claim the worker does not live to
+ * send is no attempt. A row whose texts are far over their limits (queued
+ * before they existed) is not even read, so that it cannot make the claim
+ * or a request too large to build; octet_length() of a text reads only its
+ * header, and pg_column_size() of options its stored size.
+ */
 static char *
 claim_sql(void)
 {
 	StringInfoData sql;
 	int			nroot;
 	const char *const *root = bulk_root_fields(&nroot);
+	char	   *options_big = psprintf("pg_catalog.pg_column_size(o.options) > %d",
+									   2 * MAX_OPTIONS_BYTES);
 
 	initStringInfo(&sql);
 	appendStringInfoString(&sql,
-						   "UPDATE sms_api.outbox o SET state = 'sending', attempts = o.attempts + 1 "
+						   "UPDATE sms_api.outbox o SET state = 'sending' "
 						   "WHERE o.id = ANY (ARRAY(SELECT id FROM sms_api.outbox "
 						   "WHERE state = 'queued' AND next_attempt_at <= pg_catalog.now() "
 						   "ORDER BY next_attempt_at, id LIMIT $1 FOR UPDATE SKIP LOCKED)) "
-						   "RETURNING o.id, o.destination, o.message_text, o.correlation_id, "
-						   "o.extra_info, o.flash, pg_catalog.floor(extract(epoch FROM o.scheduled_at) * 1000)::int8, "
-						   "pg_catalog.floor(extract(epoch FROM o.expires_at) * 1000)::int8, o.campaign_alias, "
-						   "o.sub_account, o.options::text, "
-						   "pg_catalog.concat(o.campaign_alias, E'\\x1f', CASE WHEN o.options IS NOT NULL THEN "
-						   "(SELECT pg_catalog.jsonb_object_agg(k, v) "
-						   "FROM pg_catalog.jsonb_each(o.options) AS e(k, v) WHERE v <> 'null' AND k IN (");
+						   "RETURNING o.id, o.attempts, ");
+	append_guarded(&sql, "destination", 64);
+	append_guarded(&sql, "message_text", MAX_ROW_TEXT_BYTES(MAX_MESSAGE_TEXT));
+	append_guarded(&sql, "correlation_id", MAX_ROW_TEXT_BYTES(MAX_CORRELATION_ID));
+	append_guarded(&sql, "extra_info", MAX_ROW_TEXT_BYTES(MAX_EXTRA_INFO));
+	appendStringInfoString(&sql,
+						   "o.flash, pg_catalog.floor(extract(epoch FROM o.scheduled_at) * 1000)::int8, "
+						   "pg_catalog.floor(extract(epoch FROM o.expires_at) * 1000)::int8, ");
+	append_guarded(&sql, "campaign_alias", MAX_ROW_TEXT_BYTES(MAX_NAME_TEXT));
+	append_guarded(&sql, "sub_account", MAX_ROW_TEXT_BYTES(MAX_NAME_TEXT));
+	appendStringInfo(&sql, "CASE WHEN %s THEN NULL ELSE o.options::text END, ", options_big);
+	appendStringInfo(&sql,
+					 "pg_catalog.concat(o.campaign_alias, E'\\x1f', CASE WHEN o.options IS NOT NULL "
+					 "AND NOT %s THEN "
+					 "(SELECT pg_catalog.jsonb_object_agg(k, v) "
+					 "FROM pg_catalog.jsonb_each(o.options) AS e(k, v) WHERE v <> 'null' AND k IN (",
+					 options_big);
 	/* root-level fields (campaignAlias is its own column) */
 	for (int i = 0, first = 1; i < nroot; i++)
 	{
@@ -202,7 +259,16 @@ claim_sql(void)
 		appendStringInfo(&sql, "%s'%s'", first ? "" : ", ", root[i]);
 		first = 0;
 	}
-	appendStringInfoString(&sql, "))::text END)");
+	appendStringInfo(&sql, "))::text END), "
+					 "pg_catalog.octet_length(o.destination) > 64 "
+					 "OR pg_catalog.octet_length(o.message_text) > %d "
+					 "OR pg_catalog.octet_length(o.correlation_id) > %d "
+					 "OR pg_catalog.octet_length(o.extra_info) > %d "
+					 "OR pg_catalog.octet_length(o.campaign_alias) > %d "
+					 "OR pg_catalog.octet_length(o.sub_account) > %d OR %s",
+					 MAX_ROW_TEXT_BYTES(MAX_MESSAGE_TEXT), MAX_ROW_TEXT_BYTES(MAX_CORRELATION_ID),
+					 MAX_ROW_TEXT_BYTES(MAX_EXTRA_INFO), MAX_ROW_TEXT_BYTES(MAX_NAME_TEXT),
+					 MAX_ROW_TEXT_BYTES(MAX_NAME_TEXT), options_big);
 	return sql.data;
 }
 
@@ -254,6 +320,7 @@ drain_claim(void)
 	Oid			type = INT4OID;
 	Row		   *rows;
 	Row		  **sorted;
+	int			nsorted = 0;
 	MemoryContext old;
 
 	reset_state();
@@ -279,39 +346,62 @@ drain_claim(void)
 		char	   *ms;
 
 		r->id = DatumGetInt64(SPI_getbinval(tup, desc, 1, &isnull));
-		r->destination = SPI_getvalue(tup, desc, 2);
-		r->msg.destination = utf8(r->destination);
-		r->msg.message_text = utf8(SPI_getvalue(tup, desc, 3));
-		r->msg.correlation_id = utf8(SPI_getvalue(tup, desc, 4));
-		r->msg.extra_info = utf8(SPI_getvalue(tup, desc, 5));
-		flash = SPI_getvalue(tup, desc, 6);
+		r->attempts = DatumGetInt32(SPI_getbinval(tup, desc, 2, &isnull));
+		if (DatumGetBool(SPI_getbinval(tup, desc, 14, &isnull)) && !isnull)
+		{
+			r->invalid = "a text of the row is far over its limit";
+			r->destination = "";
+			continue;
+		}
+		/* the row as stored (database encoding), checked before it is sent */
+		r->destination = SPI_getvalue(tup, desc, 3);
+		r->msg.message_text = SPI_getvalue(tup, desc, 4);
+		r->msg.correlation_id = SPI_getvalue(tup, desc, 5);
+		r->msg.extra_info = SPI_getvalue(tup, desc, 6);
+		flash = SPI_getvalue(tup, desc, 7);
 		r->msg.flash = flash ? (flash[0] == 't') : -1;
-		if ((ms = SPI_getvalue(tup, desc, 7)) != NULL)
+		if ((ms = SPI_getvalue(tup, desc, 8)) != NULL)
 		{
 			r->msg.has_scheduled_at = true;
 			r->msg.scheduled_at_ms = pg_strtoint64(ms);
 		}
-		if ((ms = SPI_getvalue(tup, desc, 8)) != NULL)
+		if ((ms = SPI_getvalue(tup, desc, 9)) != NULL)
 		{
 			r->msg.has_expires_at = true;
 			r->msg.expires_at_ms = pg_strtoint64(ms);
 		}
-		r->msg.campaign_alias = utf8(SPI_getvalue(tup, desc, 9));
-		r->msg.sub_account = utf8(SPI_getvalue(tup, desc, 10));
-		r->msg.options_json = utf8(SPI_getvalue(tup, desc, 11));
-		r->root_key = SPI_getvalue(tup, desc, 12);
-		sorted[i] = r;
+		r->msg.campaign_alias = SPI_getvalue(tup, desc, 10);
+		r->msg.sub_account = SPI_getvalue(tup, desc, 11);
+		r->msg.options_json = SPI_getvalue(tup, desc, 12);
+		r->root_key = SPI_getvalue(tup, desc, 13);
+		if ((r->invalid = validate_stored_message(&r->msg)) != NULL)
+			continue;
+		r->msg.destination = utf8(r->destination);
+		r->msg.message_text = utf8(r->msg.message_text);
+		r->msg.correlation_id = utf8(r->msg.correlation_id);
+		r->msg.extra_info = utf8(r->msg.extra_info);
+		r->msg.campaign_alias = utf8(r->msg.campaign_alias);
+		r->msg.sub_account = utf8(r->msg.sub_account);
+		r->msg.options_json = utf8(r->msg.options_json);
+		sorted[nsorted++] = r;
 	}
 	MemoryContextSwitchTo(old);
 	SPI_finish();
 
+	/* what cannot be sent fails now, at no request */
+	for (int i = 0; i < claimed; i++)
+		if (rows[i].invalid != NULL)
+			outcome_add(OUT_INVALID, &rows[i],
+						psprintf("22001: not sent: %s (the row was queued before this limit existed)",
+								 rows[i].invalid));
+
 	/* rows sharing root-level fields go together, each group in id order */
-	qsort(sorted, claimed, sizeof(Row *), compare_rows);
-	for (int start = 0; start < claimed;)
+	qsort(sorted, nsorted, sizeof(Row *), compare_rows);
+	for (int start = 0; start < nsorted;)
 	{
 		int			end = start;
 
-		while (end < claimed && end - start < sms_api_queue_batch_size &&
+		while (end < nsorted && end - start < sms_api_queue_batch_size &&
 			   strcmp(sorted[end]->root_key, sorted[start]->root_key) == 0)
 			end++;
 		push_batch(sorted + start, end - start, false);
@@ -320,37 +410,88 @@ drain_claim(void)
 	return claimed > 0;
 }
 
-/* What a failed request means for its rows. */
-static void
-settle_failure(const Batch *b, const HttpResult *res, const ApiError *err)
+/* The text an outbox row keeps of a failure. */
+static char *
+describe(const ApiError *err)
 {
-	char	   *error = psprintf("%s: %s%s%s", unpack_sql_state(err->sqlstate), err->message,
-								 err->detail ? ": " : "", err->detail ? err->detail : "");
-	bool		wrong_account = err->sqlstate == ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION ||
-		(res->outcome == HTTP_ANSWERED && res->status == 404);
-	int			kind;
+	return psprintf("%s: %s%s%s", unpack_sql_state(err->sqlstate), err->message,
+					err->detail ? ": " : "", err->detail ? err->detail : "");
+}
 
-	shmem_record_error(error);
-	if (wrong_account)
+/* A rejection: split the batch to find the bad message, or fail it alone. */
+static void
+settle_rejected(const Batch *b, const char *error)
+{
+	if (b->n > 1)
 	{
-		drain_paused = true;
-		kind = OUT_PAUSED;
-	}
-	else if (err->sqlstate == ERRCODE_SMS_API_REJECTED && b->n > 1)
-	{
-		/* find the bad message: resend both halves */
 		int			half = b->n / 2;
 
 		push_batch(b->rows + half, b->n - half, true);
 		push_batch(b->rows, half, true);
 		return;
 	}
-	else if (err->sqlstate == ERRCODE_SMS_API_REJECTED)
-		kind = OUT_FAILED;
-	else
-		kind = OUT_RETRY;
+	outcome_add(OUT_FAILED, b->rows[0], error);
+}
+
+/*
+ * The rows of a request that may succeed later come due again together,
+ * after one backoff for the whole request (by the most attempts among its
+ * rows), or after the Retry-After the API asked for, if longer. One time
+ * per request keeps a failed request of 1000 from coming back as hundreds
+ * of small ones.
+ */
+static void
+settle_retry(const Batch *b, const HttpResult *res, const char *error)
+{
+	int			most = 0;
+	int64		delay_ms;
+	TimestampTz due;
+
 	for (int i = 0; i < b->n; i++)
-		outcome_add(kind, b->rows[i], error);
+		most = Max(most, b->rows[i]->attempts);
+	delay_ms = backoff_delay_ms(most + 1, RETRY_BASE_MS, RETRY_MAX_MS);
+	if (res != NULL && res->outcome == HTTP_ANSWERED && res->retry_after_s >= 0)
+		delay_ms = Max(delay_ms, (int64) res->retry_after_s * 1000);
+	due = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), delay_ms);
+	for (int i = 0; i < b->n; i++)
+	{
+		outcome_add(OUT_RETRY, b->rows[i], error);
+		outcomes[OUT_RETRY].due[outcomes[OUT_RETRY].n - 1] = due;
+	}
+}
+
+static void
+settle_paused(const Batch *b, const char *error)
+{
+	drain_paused = true;
+	for (int i = 0; i < b->n; i++)
+		outcome_add(OUT_PAUSED, b->rows[i], error);
+}
+
+/* What a failed request means for its rows. */
+static void
+settle_failure(const Batch *b, const HttpResult *res, const ApiError *err)
+{
+	char	   *error = describe(err);
+	long		status = res->outcome == HTTP_ANSWERED ? res->status : 0;
+
+	shmem_record_error(error);
+	if (status == 401)
+		settle_paused(b, error);
+	else if ((status == 403 || status == 404) && !account_ok)
+	{
+		/* about the account, or about these rows? an empty request tells */
+		MemoryContext old = MemoryContextSwitchTo(drain_cxt);
+
+		probe_wait[nprobe_wait] = *b;
+		probe_wait_error[nprobe_wait] = pstrdup(error);
+		nprobe_wait++;
+		MemoryContextSwitchTo(old);
+	}
+	else if (err->sqlstate == ERRCODE_SMS_API_REJECTED || status == 403 || status == 404)
+		settle_rejected(b, error);
+	else
+		settle_retry(b, res, error);
 }
 
 static void
@@ -367,10 +508,12 @@ settle_success(const Batch *b, const HttpResult *res)
 		ApiError	err;
 
 		/* it was probably accepted: retrying risks a duplicate, not a loss */
+		memset(&err, 0, sizeof(err));
 		err.sqlstate = ERRCODE_SMS_API_BAD_ANSWER;
 		err.message = "the SMS API answered something unusable to a bulk send";
 		err.detail = (char *) problem;
-		settle_failure(b, res, &err);
+		shmem_record_error(describe(&err));
+		settle_retry(b, res, describe(&err));
 		return;
 	}
 	for (int i = 0; i < b->n; i++)
@@ -414,15 +557,93 @@ batch_done(int i, bool ok, const HttpResult *res, const ApiError *err, void *arg
 	record_now();
 }
 
+/*
+ * Batches answered 403 or 404: ask with an empty request, which the API
+ * checks for the account but which sends nothing. The same refusal means
+ * the account or URL is wrong and draining pauses; any other answer means
+ * the rows' own fields caused it (subAccount is for administrators only),
+ * and they are rejected like a 400. No answer at all: retried later.
+ */
+static void
+settle_probed(void)
+{
+	static const char empty[] = "{\"messages\":[]}";
+	HttpResult	res;
+	ApiError	err;
+	bool		ok;
+	long		status;
+
+	if (nprobe_wait == 0)
+		return;
+	memset(&err, 0, sizeof(err));
+	ok = api_request(API_SEND, "POST", "/v1/send-bulk-sms", NULL, empty, strlen(empty),
+					 &res, &err);
+	status = res.outcome == HTTP_ANSWERED ? res.status : 0;
+	for (int i = 0; i < nprobe_wait; i++)
+	{
+		const Batch *b = &probe_wait[i];
+
+		if (status == 401 || status == 403 || status == 404)
+			settle_paused(b, probe_wait_error[i]);
+		else if (ok || (status >= 400 && status < 500 && status != 429))
+		{
+			account_ok = true;
+			settle_rejected(b, psprintf("%s (a request without these messages was not refused: their own fields were)",
+										probe_wait_error[i]));
+		}
+		else
+			settle_retry(b, NULL, probe_wait_error[i]);
+	}
+	nprobe_wait = 0;
+}
+
+/*
+ * The request body of a batch, or NULL when it cannot be built (out of
+ * memory, say): then the batch is split, or its one row fails, and the
+ * other batches go on.
+ */
+static char *
+build_body(const Batch *b, size_t *len)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	char	   *volatile body = NULL;
+
+	PG_TRY();
+	{
+		SmsMessage *msgs = palloc(b->n * sizeof(SmsMessage));
+
+		for (int j = 0; j < b->n; j++)
+			msgs[j] = b->rows[j]->msg;
+		body = codec_outbox_request(msgs, b->n, len);
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(cxt);
+		edata = CopyErrorData();
+		FlushErrorState();
+		if (b->n > 1)
+			settle_rejected(b, NULL);
+		else
+			outcome_add(OUT_INVALID, b->rows[0],
+						psprintf("%s: could not build the request: %s",
+								 unpack_sql_state(edata->sqlerrcode), edata->message));
+		FreeErrorData(edata);
+	}
+	PG_END_TRY();
+	return body;
+}
+
 bool
 drain_send_round(void)
 {
-	int			n = Min(queue_len, HTTP_MAX_PARALLEL);
+	int			n = 0;
 	char	   *bodies[HTTP_MAX_PARALLEL];
 	size_t		lens[HTTP_MAX_PARALLEL];
 	MemoryContext old;
 
-	if (n == 0 || drain_paused)
+	if (queue_len == 0 || drain_paused)
 		return false;
 	if (round_cxt == NULL)
 		round_cxt = AllocSetContextCreate(TopMemoryContext, "sms_api outbox round",
@@ -430,21 +651,23 @@ drain_send_round(void)
 	MemoryContextReset(round_cxt);
 	old = MemoryContextSwitchTo(round_cxt);
 
-	memcpy(inflight, queue, n * sizeof(Batch));
-	memmove(queue, queue + n, (queue_len - n) * sizeof(Batch));
-	queue_len -= n;
 	memset(inflight_done, 0, sizeof(inflight_done));
-	for (int i = 0; i < n; i++)
+	while (n < HTTP_MAX_PARALLEL && queue_len > 0)
 	{
-		SmsMessage *msgs = palloc(inflight[i].n * sizeof(SmsMessage));
+		Batch		b = queue[0];
 
-		for (int j = 0; j < inflight[i].n; j++)
-			msgs[j] = inflight[i].rows[j]->msg;
-		bodies[i] = codec_outbox_request(msgs, inflight[i].n, &lens[i]);
+		memmove(queue, queue + 1, (queue_len - 1) * sizeof(Batch));
+		queue_len--;
+		if ((bodies[n] = build_body(&b, &lens[n])) != NULL)
+			inflight[n++] = b;
 	}
-	ninflight = n;
-	api_post_many("/v1/send-bulk-sms", bodies, lens, n, batch_done, NULL);
-	ninflight = 0;
+	if (n > 0)
+	{
+		ninflight = n;
+		api_post_many("/v1/send-bulk-sms", bodies, lens, n, batch_done, NULL);
+		ninflight = 0;
+	}
+	settle_probed();
 	MemoryContextSwitchTo(old);
 
 	if (drain_paused && queue_len > 0)
@@ -454,8 +677,13 @@ drain_send_round(void)
 			for (int j = 0; j < queue[i].n; j++)
 				outcome_add(OUT_PAUSED, queue[i].rows[j], "paused: the API refused the account or URL");
 		queue_len = 0;
-		record_now();
 	}
+	for (int kind = 0; kind < OUT_KINDS; kind++)
+		if (outcomes[kind].n > 0)
+		{
+			record_now();
+			break;
+		}
 	return queue_len > 0;
 }
 
@@ -468,6 +696,10 @@ drain_abort_round(const char *error)
 			for (int j = 0; j < inflight[i].n; j++)
 				outcome_add(OUT_PAUSED, inflight[i].rows[j], error);
 	ninflight = 0;
+	for (int i = 0; i < nprobe_wait; i++)
+		for (int j = 0; j < probe_wait[i].n; j++)
+			outcome_add(OUT_PAUSED, probe_wait[i].rows[j], error);
+	nprobe_wait = 0;
 	for (int i = 0; i < queue_len; i++)
 		for (int j = 0; j < queue[i].n; j++)
 			outcome_add(OUT_PAUSED, queue[i].rows[j], error);
@@ -488,24 +720,34 @@ array_of(Oid elemtype, Datum *values, bool *nulls, int n)
 											  elemtype, typlen, typbyval, typalign));
 }
 
+/* Rows ($1), and per kind: message and batch ids, or errors (and times). */
 static const char *const record_sql[OUT_KINDS] = {
-	"UPDATE sms_api.outbox o SET state = 'sent', message_id = u.mid, batch_id = u.bid, "
+	"UPDATE sms_api.outbox o SET state = 'sent', attempts = o.attempts + 1, "
+	"message_id = u.mid, batch_id = u.bid, "
 	"sent_at = pg_catalog.now(), next_attempt_at = NULL, last_error = NULL "
-	"FROM (SELECT pg_catalog.unnest($1::int8[]) AS id, pg_catalog.unnest($2::uuid[]) AS mid, pg_catalog.unnest($3::uuid[]) AS bid) AS u "
+	"FROM (SELECT pg_catalog.unnest($1::int8[]) AS id, pg_catalog.unnest($2::uuid[]) AS mid, "
+	"pg_catalog.unnest($3::uuid[]) AS bid) AS u "
 	"WHERE o.id = u.id",
 
-	"UPDATE sms_api.outbox o SET "
-	"state = CASE WHEN o.attempts >= $3 THEN 'failed' ELSE 'queued' END, "
-	"next_attempt_at = CASE WHEN o.attempts >= $3 THEN NULL ELSE pg_catalog.now() + "
-	"pg_catalog.make_interval(secs => least(300, 2 ^ (o.attempts - 1)) * (0.75 + pg_catalog.random() / 2)) END, "
+	"UPDATE sms_api.outbox o SET attempts = o.attempts + 1, "
+	"state = CASE WHEN o.attempts + 1 >= $3 THEN 'failed' ELSE 'queued' END, "
+	"next_attempt_at = CASE WHEN o.attempts + 1 >= $3 THEN NULL ELSE u.due END, "
 	"last_error = u.err "
-	"FROM (SELECT pg_catalog.unnest($1::int8[]) AS id, pg_catalog.unnest($2::text[]) AS err) AS u WHERE o.id = u.id",
+	"FROM (SELECT pg_catalog.unnest($1::int8[]) AS id, pg_catalog.unnest($2::text[]) AS err, "
+	"pg_catalog.unnest($4::timestamptz[]) AS due) AS u WHERE o.id = u.id",
+
+	"UPDATE sms_api.outbox o SET state = 'failed', attempts = o.attempts + 1, "
+	"next_attempt_at = NULL, last_error = u.err "
+	"FROM (SELECT pg_catalog.unnest($1::int8[]) AS id, pg_catalog.unnest($2::text[]) AS err) AS u "
+	"WHERE o.id = u.id",
+
+	"UPDATE sms_api.outbox o SET state = 'queued', last_error = u.err "
+	"FROM (SELECT pg_catalog.unnest($1::int8[]) AS id, pg_catalog.unnest($2::text[]) AS err) AS u "
+	"WHERE o.id = u.id",
 
 	"UPDATE sms_api.outbox o SET state = 'failed', next_attempt_at = NULL, last_error = u.err "
-	"FROM (SELECT pg_catalog.unnest($1::int8[]) AS id, pg_catalog.unnest($2::text[]) AS err) AS u WHERE o.id = u.id",
-
-	"UPDATE sms_api.outbox o SET state = 'queued', attempts = o.attempts - 1, last_error = u.err "
-	"FROM (SELECT pg_catalog.unnest($1::int8[]) AS id, pg_catalog.unnest($2::text[]) AS err) AS u WHERE o.id = u.id",
+	"FROM (SELECT pg_catalog.unnest($1::int8[]) AS id, pg_catalog.unnest($2::text[]) AS err) AS u "
+	"WHERE o.id = u.id",
 };
 
 bool
@@ -515,19 +757,14 @@ drain_record(void)
 	for (int kind = 0; kind < OUT_KINDS; kind++)
 	{
 		Outcome    *o = &outcomes[kind];
-		Datum		params[3];
+		Datum		params[4];
+		Oid			types[4] = {INT8ARRAYOID, TEXTARRAYOID, INT4OID, TIMESTAMPTZARRAYOID};
+		int			nparams = 2;
 		Datum	   *values;
 		bool	   *nulls;
-		Oid			types[3] = {INT8ARRAYOID,
-			kind == OUT_SENT ? UUIDARRAYOID : TEXTARRAYOID,
-			kind == OUT_SENT ? UUIDARRAYOID : INT4OID};
-		int			nparams = (kind == OUT_RETRY || kind == OUT_SENT) ? 3 : 2;
 
 		if (o->n == 0)
 			continue;
-		if (record_plans[kind] == NULL)
-			record_plans[kind] = keep(prepare_generic(record_sql[kind], nparams, types));
-
 		values = palloc(o->n * sizeof(Datum));
 		nulls = palloc0(o->n * sizeof(bool));
 		for (int i = 0; i < o->n; i++)
@@ -535,6 +772,8 @@ drain_record(void)
 		params[0] = array_of(INT8OID, values, nulls, o->n);
 		if (kind == OUT_SENT)
 		{
+			types[1] = types[2] = UUIDARRAYOID;
+			nparams = 3;
 			for (int i = 0; i < o->n; i++)
 				values[i] = UUIDPGetDatum(&o->message_ids[i]);
 			params[1] = array_of(UUIDOID, values, nulls, o->n);
@@ -550,8 +789,17 @@ drain_record(void)
 			for (int i = 0; i < o->n; i++)
 				values[i] = CStringGetTextDatum(o->errors[i]);
 			params[1] = array_of(TEXTOID, values, nulls, o->n);
-			params[2] = Int32GetDatum(sms_api_queue_max_attempts);
 		}
+		if (kind == OUT_RETRY)
+		{
+			nparams = 4;
+			params[2] = Int32GetDatum(sms_api_queue_max_attempts);
+			for (int i = 0; i < o->n; i++)
+				values[i] = TimestampTzGetDatum(o->due[i]);
+			params[3] = array_of(TIMESTAMPTZOID, values, nulls, o->n);
+		}
+		if (record_plans[kind] == NULL)
+			record_plans[kind] = keep(prepare_generic(record_sql[kind], nparams, types));
 		if (SPI_execute_plan(record_plans[kind], params, NULL, false, 0) != SPI_OK_UPDATE)
 			elog(ERROR, "could not record outbox outcomes");
 	}

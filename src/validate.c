@@ -27,17 +27,6 @@
 
 #include "validate.h"
 
-/*
- * Limits of our own where the API documents none, so that every text that
- * goes into a request is bounded and no message can make a request too
- * large to build (README lists them).
- */
-#define MAX_NAME_TEXT 255		/* campaignAlias, subAccount, flowId, templateName */
-#define MAX_TIME_ZONE 64		/* an IANA zone name */
-#define MAX_PARAMS 256			/* placeholders in params */
-#define MAX_PARAM_KEY 255
-#define MAX_OPTIONS_BYTES 65536 /* an options, defaults or message object as JSON */
-
 #define MIN_DESTINATION_DIGITS 10
 #define MAX_DESTINATION_DIGITS 15
 
@@ -731,4 +720,36 @@ bulk_root_fields(int *n)
 {
 	*n = lengthof(root_fields);
 	return root_fields;
+}
+
+/* A text of a stored row over its limit: the reason, or NULL. */
+static char *
+stored_text_problem(const char *value, const char *what, int max_chars)
+{
+	int			nchars;
+
+	if (value == NULL || (int) strlen(value) <= max_chars)
+		return NULL;
+	nchars = pg_mbstrlen_with_len(value, strlen(value));
+	if (nchars <= max_chars)
+		return NULL;
+	return psprintf("%s has %d characters; at most %d can be sent", what, nchars, max_chars);
+}
+
+char *
+validate_stored_message(const SmsMessage *msg)
+{
+	char	   *problem;
+
+	if ((problem = stored_text_problem(msg->message_text, "message_text", MAX_MESSAGE_TEXT)) ||
+		(problem = stored_text_problem(msg->correlation_id, "correlation_id", MAX_CORRELATION_ID)) ||
+		(problem = stored_text_problem(msg->extra_info, "extra_info", MAX_EXTRA_INFO)) ||
+		(problem = stored_text_problem(msg->campaign_alias, "campaign_alias", MAX_NAME_TEXT)) ||
+		(problem = stored_text_problem(msg->sub_account, "sub_account", MAX_NAME_TEXT)))
+		return problem;
+	/* options as JSON text: jsonb's limit, with room for escapes */
+	if (msg->options_json != NULL && strlen(msg->options_json) > 2 * MAX_OPTIONS_BYTES)
+		return psprintf("options has %zu bytes; at most %d can be sent",
+						strlen(msg->options_json), MAX_OPTIONS_BYTES);
+	return NULL;
 }

@@ -15,6 +15,13 @@
 #define MAX_CORRELATION_ID 64
 #define MAX_EXTRA_INFO 255
 
+/* Limits of our own where the API documents none (README lists them). */
+#define MAX_NAME_TEXT 255		/* campaignAlias, subAccount, flowId, templateName */
+#define MAX_TIME_ZONE 64		/* an IANA zone name */
+#define MAX_PARAMS 256			/* placeholders in params */
+#define MAX_PARAM_KEY 255
+#define MAX_OPTIONS_BYTES 65536 /* an options, defaults or message object, as jsonb */
+
 /* Where an API field may appear. */
 typedef enum FieldPlace
 {
@@ -71,6 +78,15 @@ extern int	validate_bulk_json(Jsonb *messages, Jsonb *defaults, Jsonb *options);
 
 /* Strip an optional leading '+' and check for 10-15 digits; palloc'd. */
 extern char *validate_destination(const char *value, const char *argname);
+
+/*
+ * Check an outbox row as it is stored (database encoding), for rows queued
+ * before today's limits: the reason it cannot be sent, or NULL.
+ */
+extern char *validate_stored_message(const SmsMessage *msg);
+
+/* Bytes a stored text may take before the drain does not even read it. */
+#define MAX_STORED_TEXT_BYTES(chars) ((chars) * MAX_MULTIBYTE_CHAR_LEN)
 
 /* Whether sms_send_bulk sends this field at the root rather than in defaultValues. */
 extern bool field_at_bulk_root(const char *name);
