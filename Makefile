@@ -18,6 +18,7 @@ OBJS = \
 	src/backoff.o \
 	src/json.o \
 	src/json_answer.o \
+	src/scrub.o \
 	src/validate.o \
 	src/send.o \
 	src/bulk.o \

@@ -26,20 +26,6 @@ ApiCounters api_counters;
 #define RETRY_BASE_MS 200
 #define RETRY_MAX_MS 30000
 
-/* Replace every occurrence of the token in untrusted text (defence in depth). */
-static char *
-redact(char *text, const char *token)
-{
-	size_t		toklen = strlen(token);
-	char	   *hit;
-
-	if (text == NULL || toklen == 0)
-		return text;
-	while ((hit = strstr(text, token)) != NULL)
-		memset(hit, '*', toklen);
-	return text;
-}
-
 /* Make untrusted text safe to show in this database's encoding. */
 static char *
 for_display(char *text)
@@ -55,9 +41,9 @@ for_display(char *text)
 
 /* "HTTP 400: <errorMessage>", with the number of attempts when retried. */
 static char *
-status_detail(const HttpResult *res, const char *token, int attempts)
+status_detail(const HttpResult *res, int attempts)
 {
-	char	   *msg = redact(codec_error_message(res->body, res->body_len), token);
+	char	   *msg = codec_error_message(res->body, res->body_len, settings_secrets(true));
 	char	   *after = attempts > 1 ? psprintf(" after %d attempts", attempts) : "";
 
 	if (msg != NULL && msg[0] != '\0')
@@ -85,7 +71,7 @@ set_error(ApiError *err, int sqlstate, char *message, char *detail, char *hint)
  * *err in any case of failure.
  */
 static bool
-classify(const HttpResult *res, const char *token, int attempts, ApiError *err)
+classify(const HttpResult *res, int attempts, ApiError *err)
 {
 	switch (res->outcome)
 	{
@@ -125,7 +111,7 @@ classify(const HttpResult *res, const char *token, int attempts, ApiError *err)
 	{
 		set_error(err, ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION,
 				  pstrdup("the SMS API refused the credentials"),
-				  status_detail(res, token, attempts),
+				  status_detail(res, attempts),
 				  pstrdup("Check sms_api.username and the token (sms_api.token_file or sms_api.token)."));
 		return false;
 	}
@@ -133,7 +119,7 @@ classify(const HttpResult *res, const char *token, int attempts, ApiError *err)
 	{
 		set_error(err, ERRCODE_CONFIGURATION_LIMIT_EXCEEDED,
 				  pstrdup("the SMS API rate limit was exceeded"),
-				  status_detail(res, token, attempts),
+				  status_detail(res, attempts),
 				  pstrdup("Retry later, or lower sms_api.send_rate_limit or sms_api.query_rate_limit."));
 		return true;
 	}
@@ -141,7 +127,7 @@ classify(const HttpResult *res, const char *token, int attempts, ApiError *err)
 	{
 		set_error(err, ERRCODE_SMS_API_UNAVAILABLE,
 				  pstrdup("the SMS API is unavailable"),
-				  status_detail(res, token, attempts),
+				  status_detail(res, attempts),
 				  pstrdup("Retry later."));
 		return res->status == 503;
 	}
@@ -150,7 +136,7 @@ classify(const HttpResult *res, const char *token, int attempts, ApiError *err)
 		/* 502, 504 and unknown 5xx: a proxy may have passed the request on */
 		set_error(err, ERRCODE_SMS_API_OUTCOME_UNKNOWN,
 				  pstrdup("the outcome of the SMS API request is unknown"),
-				  status_detail(res, token, attempts),
+				  status_detail(res, attempts),
 				  pstrdup("The message may have gone out: check with sms_api.sms_status() before sending it again."));
 		return false;
 	}
@@ -158,7 +144,7 @@ classify(const HttpResult *res, const char *token, int attempts, ApiError *err)
 	{
 		set_error(err, ERRCODE_SMS_API_REJECTED,
 				  pstrdup("the SMS API rejected the request"),
-				  status_detail(res, token, attempts),
+				  status_detail(res, attempts),
 				  NULL);
 		return false;
 	}
@@ -235,7 +221,7 @@ api_request(ApiKind kind, const char *method, const char *path,
 		http_perform(&req, res);
 		if (res->outcome == HTTP_ANSWERED && res->status == 429)
 			api_counters.rate_limited++;
-		retryable = classify(res, req.token, attempt + 1, err);
+		retryable = classify(res, attempt + 1, err);
 		if (res->outcome == HTTP_ANSWERED && res->status >= 200 && res->status < 300)
 			return true;
 		if (!retryable || attempt >= sms_api_max_retries)
@@ -276,7 +262,7 @@ post_done(int i, HttpResult *res, void *arg)
 
 	memset(&err, 0, sizeof(err));
 	if (!ok)
-		(void) classify(res, pm->reqs[i].token, 1, &err);
+		(void) classify(res, 1, &err);
 	if (res->outcome == HTTP_ANSWERED && res->status == 429)
 		api_counters.rate_limited++;
 	pm->done(i, ok, res, &err, pm->arg);

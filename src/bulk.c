@@ -21,6 +21,7 @@
 
 #include "api.h"
 #include "codec.h"
+#include "scrub.h"
 #include "send_result.h"
 #include "sms_api.h"
 #include "srf.h"
@@ -137,6 +138,7 @@ send_chunk(BulkRun *run, const BulkMessage *msgs, int n)
 
 		for (int i = 0; i < n; i++)
 		{
+			scrub_text(items[i].correlation_id);
 			ids[i] = items[i].id;
 			correlation_ids[i] = items[i].correlation_id ?
 				items[i].correlation_id : (char *) msgs[i].correlation_id;

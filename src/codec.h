@@ -139,7 +139,10 @@ extern const char *codec_ingest(const char *body, size_t len, StatusList *st, Mo
 /* Parse a message or batch id from the API (8-4-4-4-12 hex, any case). */
 extern bool codec_uuid(const char *s, pg_uuid_t *uuid);
 
-/* The errorMessage of an API error body, or NULL; palloc'd, made printable. */
-extern char *codec_error_message(const char *body, size_t len);
+/*
+ * The errorMessage of an API error body, or NULL; palloc'd, the secrets (a
+ * NULL-terminated list) overwritten, made printable and cut at 500 bytes.
+ */
+extern char *codec_error_message(const char *body, size_t len, const char *const *secrets);
 
 #endif							/* SMS_API_CODEC_H */

@@ -44,6 +44,7 @@
 #include "api.h"
 #include "backoff.h"
 #include "codec.h"
+#include "scrub.h"
 #include "drain.h"
 #include "guc.h"
 #include "http.h"
@@ -521,6 +522,7 @@ settle_success(const Batch *b, const HttpResult *res)
 		Outcome    *o = &outcomes[OUT_SENT];
 		int			k;
 
+		scrub_text(items[i].correlation_id);
 		outcome_add(OUT_SENT, b->rows[i], NULL);
 		k = o->n - 1;
 		o->message_ids[k] = items[i].id;

@@ -28,6 +28,8 @@ char	   *sms_api_base_url = NULL;
 char	   *sms_api_username = NULL;
 static char *sms_api_token = NULL;
 static char *sms_api_token_file = NULL;
+static char *sms_api_webhook_secret = NULL;
+static char *sms_api_webhook_secret_file = NULL;
 char	   *sms_api_ca_file = NULL;
 int			sms_api_timeout_ms = 10000;
 int			sms_api_connect_timeout_ms = 3000;
@@ -42,8 +44,9 @@ int			sms_api_queue_batch_size = 1000;
 int			sms_api_queue_max_attempts = 10;
 char	   *sms_api_outbox_retention = NULL;
 
-/* The token read from token_file, kept until the setting is assigned again. */
+/* What token_file and webhook_secret_file held, kept until they are assigned again. */
 static char *token_from_file = NULL;
+static char *webhook_secret_from_file = NULL;
 
 static const char *
 secret_show(void)
@@ -67,28 +70,34 @@ secret_check(char **newval, void **extra, GucSource source)
 		GUC_check_errcode(ERRCODE_INSUFFICIENT_PRIVILEGE);
 		GUC_check_errmsg("sms_api secrets cannot be set per role, database or function");
 		GUC_check_errdetail("Such settings are stored in catalogs that every role can read.");
-		GUC_check_errhint("Set it in postgresql.conf or with ALTER SYSTEM, or use sms_api.token_file.");
+		GUC_check_errhint("Set it in postgresql.conf or with ALTER SYSTEM, or use its _file setting (sms_api.token_file, sms_api.webhook_secret_file).");
 		return false;
 	}
 	return true;
 }
 
 static void
-forget_file_token(void)
+forget_secret(char **secret)
 {
-	if (token_from_file != NULL)
+	if (*secret != NULL)
 	{
-		explicit_bzero(token_from_file, strlen(token_from_file));
-		pfree(token_from_file);
-		token_from_file = NULL;
+		explicit_bzero(*secret, strlen(*secret));
+		pfree(*secret);
+		*secret = NULL;
 	}
 }
 
-/* Runs on every reload that mentions token_file, so a rotated file is re-read. */
+/* Runs on every reload that mentions the file, so a rotated file is re-read. */
 static void
 token_file_assign(const char *newval, void *extra)
 {
-	forget_file_token();
+	forget_secret(&token_from_file);
+}
+
+static void
+webhook_secret_file_assign(const char *newval, void *extra)
+{
+	forget_secret(&webhook_secret_from_file);
 }
 
 static bool
@@ -164,6 +173,21 @@ settings_define(bool preloading)
 							   "",
 							   PGC_SIGHUP, 0,
 							   NULL, token_file_assign, NULL);
+	DefineCustomStringVariable("sms_api.webhook_secret",
+							   "Shared secret that callers of sms_api.ingest() must present.",
+							   "Checked against the X-Sms-Api-Secret header PostgREST passes in request.headers; prefer sms_api.webhook_secret_file.",
+							   &sms_api_webhook_secret,
+							   "",
+							   PGC_SUSET,
+							   GUC_SUPERUSER_ONLY | GUC_NO_SHOW_ALL | GUC_NOT_IN_SAMPLE,
+							   secret_check, NULL, secret_show);
+	DefineCustomStringVariable("sms_api.webhook_secret_file",
+							   "File whose first line is the webhook secret, used when sms_api.webhook_secret is empty.",
+							   "Re-read when the server reloads its configuration.",
+							   &sms_api_webhook_secret_file,
+							   "",
+							   PGC_SIGHUP, 0,
+							   NULL, webhook_secret_file_assign, NULL);
 	DefineCustomStringVariable("sms_api.ca_file",
 							   "Extra CA bundle trusted for https (peer and host are always verified).",
 							   NULL,
@@ -267,11 +291,12 @@ settings_define(bool preloading)
 }
 
 /*
- * Read the first line of the token file. The file must not be readable by
- * other OS users (as PostgreSQL demands of ssl_key_file).
+ * Read the first line of a secret's file. The file must belong to the
+ * server's OS user or root and must not be accessible to others (as
+ * PostgreSQL demands of ssl_key_file: root may let a group read it).
  */
 static char *
-read_token_file(const char *path)
+read_secret_file(const char *path, const char *setting)
 {
 	FILE	   *f;
 	struct stat st;
@@ -283,17 +308,26 @@ read_token_file(const char *path)
 	if (f == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("could not read sms_api.token_file \"%s\": %m", path),
+				 errmsg("could not read %s \"%s\": %m", setting, path),
 				 errhint("Make the file readable by the server's operating system user.")));
-	if (fstat(fileno(f), &st) == 0 &&
-		((st.st_uid == geteuid() && (st.st_mode & (S_IRWXG | S_IRWXO))) ||
-		 (st.st_uid == 0 && (st.st_mode & (S_IWGRP | S_IXGRP | S_IRWXO)))))
+	if (fstat(fileno(f), &st) != 0 ||
+		(st.st_uid != geteuid() && st.st_uid != 0))
 	{
 		FreeFile(f);
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("sms_api.token_file \"%s\" is accessible to other users", path),
-				 errhint("Run chmod 600 on the file.")));
+				 errmsg("%s \"%s\" must be owned by the server's operating system user or root",
+						setting, path),
+				 errhint("Run chown on the file, then chmod 600.")));
+	}
+	if ((st.st_uid == geteuid() && (st.st_mode & (S_IRWXG | S_IRWXO))) ||
+		(st.st_uid == 0 && (st.st_mode & (S_IWGRP | S_IXGRP | S_IRWXO))))
+	{
+		FreeFile(f);
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("%s \"%s\" is accessible to other users", setting, path),
+				 errhint("Run chmod 600 on the file (640 if root owns it).")));
 	}
 	if (fgets(buf, sizeof(buf), f) == NULL)
 		buf[0] = '\0';
@@ -309,8 +343,8 @@ read_token_file(const char *path)
 		explicit_bzero(buf, sizeof(buf));
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("sms_api.token_file \"%s\" does not start with a token", path),
-				 errhint("Put the token alone on the first line of the file.")));
+				 errmsg("%s \"%s\" does not start with a secret", setting, path),
+				 errhint("Put the secret alone on the first line of the file.")));
 	}
 	result = MemoryContextStrdup(TopMemoryContext, buf);
 	explicit_bzero(buf, sizeof(buf));
@@ -328,8 +362,41 @@ settings_token(void)
 				 errmsg("sms_api.token is not set"),
 				 errhint("Set sms_api.token_file (recommended) or sms_api.token in postgresql.conf and reload.")));
 	if (token_from_file == NULL)
-		token_from_file = read_token_file(sms_api_token_file);
+		token_from_file = read_secret_file(sms_api_token_file, "sms_api.token_file");
 	return token_from_file;
+}
+
+const char *
+settings_webhook_secret(void)
+{
+	if (sms_api_webhook_secret != NULL && sms_api_webhook_secret[0] != '\0')
+		return sms_api_webhook_secret;
+	if (sms_api_webhook_secret_file == NULL || sms_api_webhook_secret_file[0] == '\0')
+		return NULL;
+	if (webhook_secret_from_file == NULL)
+		webhook_secret_from_file = read_secret_file(sms_api_webhook_secret_file,
+													"sms_api.webhook_secret_file");
+	return webhook_secret_from_file;
+}
+
+const char *const *
+settings_secrets(bool with_username)
+{
+	static const char *secrets[4];
+	int			n = 0;
+
+	if (sms_api_token != NULL && sms_api_token[0] != '\0')
+		secrets[n++] = sms_api_token;
+	else if (token_from_file != NULL)
+		secrets[n++] = token_from_file;
+	if (sms_api_webhook_secret != NULL && sms_api_webhook_secret[0] != '\0')
+		secrets[n++] = sms_api_webhook_secret;
+	else if (webhook_secret_from_file != NULL)
+		secrets[n++] = webhook_secret_from_file;
+	if (with_username && sms_api_username != NULL && sms_api_username[0] != '\0')
+		secrets[n++] = sms_api_username;
+	secrets[n] = NULL;
+	return secrets;
 }
 
 void

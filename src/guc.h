@@ -29,4 +29,13 @@ extern void settings_require_credentials(void);
 /* The token from sms_api.token or sms_api.token_file; never logged. */
 extern const char *settings_token(void);
 
+/* sms_api.webhook_secret or its file's, or NULL when neither is set. */
+extern const char *settings_webhook_secret(void);
+
+/*
+ * The secrets known now (NULL-terminated), to scrub from text the API sends
+ * back; the username too when with_username. Never raises, never reads a file.
+ */
+extern const char *const *settings_secrets(bool with_username);
+
 #endif							/* SMS_API_GUC_H */

@@ -11,6 +11,7 @@
 
 #include "codec.h"
 #include "json_internal.h"
+#include "scrub.h"
 
 /* Longest errorMessage we repeat in DETAIL. */
 #define ERROR_MESSAGE_MAX 500
@@ -164,7 +165,7 @@ printable(const char *s, size_t n)
 }
 
 char *
-codec_error_message(const char *body, size_t len)
+codec_error_message(const char *body, size_t len, const char *const *secrets)
 {
 	struct json_object *volatile root;
 	char	   *volatile result = NULL;
@@ -181,7 +182,14 @@ codec_error_message(const char *body, size_t len)
 		if (json_object_is_type(root, json_type_object) &&
 			json_object_object_get_ex(root, "errorMessage", &v) &&
 			json_object_is_type(v, json_type_string))
-			result = printable(json_object_get_string(v), json_object_get_string_len(v));
+		{
+			/* scrubbed whole, then cut: no secret is left half-shown at the cut */
+			int			n = json_object_get_string_len(v);
+			char	   *copy = pnstrdup(json_object_get_string(v), n);
+
+			scrub_secrets(copy, n, secrets);
+			result = printable(copy, n);
+		}
 	}
 	PG_CATCH();
 	{

@@ -83,8 +83,10 @@ typedef struct QueuedRow
 	bool		nulls[QUEUE_COLS];
 } QueuedRow;
 
-static QueuedRow *queued_rows = NULL;	/* in TopTransactionContext */
+static QueuedRow *queued_rows = NULL;	/* in queue_cxt */
 static int	nqueued = 0;
+/* Holds the rows not yet written; emptied by each write, so a long transaction stays small. */
+static MemoryContext queue_cxt = NULL;	/* child of TopTransactionContext */
 static Oid	queued_owner;		/* sms_queue's definer: it writes them */
 
 static SPIPlanPtr insert_plan = NULL;
@@ -127,7 +129,10 @@ outbox_enqueue(FunctionCallInfo fcinfo)
 		queue_types_known = true;
 	}
 
-	old = MemoryContextSwitchTo(TopTransactionContext);
+	if (queue_cxt == NULL)
+		queue_cxt = AllocSetContextCreate(TopTransactionContext, "sms_api queued rows",
+										  ALLOCSET_DEFAULT_SIZES);
+	old = MemoryContextSwitchTo(queue_cxt);
 	if (queued_rows == NULL)
 		queued_rows = palloc(QUEUE_FLUSH_AT * sizeof(QueuedRow));
 	row = &queued_rows[nqueued];
@@ -214,6 +219,9 @@ outbox_flush(void)
 	/* emptied first: an error while writing must not write them twice */
 	nqueued = 0;
 	deferred_run_as(queued_owner, write_queued, &n);
+	/* written: their copies go, so a backfill of millions stays this size */
+	MemoryContextReset(queue_cxt);
+	queued_rows = NULL;
 }
 
 Datum
@@ -234,6 +242,7 @@ outbox_xact_callback(XactEvent event, void *arg)
 				shmem_notify_outbox();
 			queued_in_xact = false;
 			queued_rows = NULL; /* freed with TopTransactionContext */
+			queue_cxt = NULL;
 			nqueued = 0;
 			break;
 		case XACT_EVENT_ABORT:
@@ -241,6 +250,7 @@ outbox_xact_callback(XactEvent event, void *arg)
 		case XACT_EVENT_PREPARE:
 			queued_in_xact = false;
 			queued_rows = NULL;
+			queue_cxt = NULL;
 			nqueued = 0;
 			break;
 		default:

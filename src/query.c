@@ -17,6 +17,7 @@
 
 #include "api.h"
 #include "codec.h"
+#include "scrub.h"
 #include "http.h"
 #include "sms_api.h"
 #include "srf.h"
@@ -71,6 +72,7 @@ decode_statuses(const HttpResult *res, const char *what, StatusList *list)
 	if (problem != NULL)
 		api_raise_bad_answer(what, problem);
 	warn_skipped(list->skipped);
+	scrub_statuses(list);
 }
 
 static void
@@ -81,6 +83,7 @@ decode_mos(const HttpResult *res, const char *what, MoList *list)
 	if (problem != NULL)
 		api_raise_bad_answer(what, problem);
 	warn_skipped(list->skipped);
+	scrub_mos(list);
 }
 
 void

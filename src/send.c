@@ -12,6 +12,7 @@
 
 #include "api.h"
 #include "codec.h"
+#include "scrub.h"
 #include "send_result.h"
 #include "sms_api.h"
 #include "store.h"
@@ -83,6 +84,7 @@ sms_send(PG_FUNCTION_ARGS)
 		problem = "The message id is not a UUID.";
 	if (problem != NULL)
 		api_raise_bad_answer("a send", problem);
+	scrub_text(correlation_id);
 	store_sent_later(&uuid, correlation_id ? correlation_id : msg.correlation_id,
 					 msg.destination);
 

@@ -52,7 +52,8 @@ typedef struct PendingSent
 	char	   *destination;
 } PendingSent;
 
-static PendingSent *pending_sent = NULL;	/* in TopTransactionContext */
+static PendingSent *pending_sent = NULL;	/* in pending_cxt */
+static MemoryContext pending_cxt = NULL;	/* child of TopTransactionContext, emptied per write */
 static int	npending_sent = 0;
 static Oid	pending_owner;		/* sms_send's definer: it writes them */
 static SPIPlanPtr status_plan = NULL;
@@ -220,8 +221,12 @@ sent_insert_sql(const Column *cols, const char *on_conflict)
 void
 store_sent_later(const pg_uuid_t *id, const char *correlation_id, const char *destination)
 {
-	MemoryContext old = MemoryContextSwitchTo(TopTransactionContext);
+	MemoryContext old;
 
+	if (pending_cxt == NULL)
+		pending_cxt = AllocSetContextCreate(TopTransactionContext, "sms_api sent ids",
+											ALLOCSET_DEFAULT_SIZES);
+	old = MemoryContextSwitchTo(pending_cxt);
 	if (pending_sent == NULL)
 		pending_sent = palloc(SENT_FLUSH_AT * sizeof(PendingSent));
 	pending_owner = GetUserId();
@@ -277,6 +282,8 @@ store_flush_sent(void)
 	args.correlation_ids = correlation_ids;
 	args.destinations = destinations;
 	deferred_run_as(pending_owner, write_sent, &args);
+	MemoryContextReset(pending_cxt);
+	pending_sent = NULL;
 }
 
 /* A plain INSERT of the ids in a subtransaction; false on a duplicate id. */
@@ -613,6 +620,7 @@ store_xact_callback(XactEvent event, void *arg)
 			memset(&pending, 0, sizeof(pending));
 			saved_counts = NIL;
 			pending_sent = NULL;	/* freed with TopTransactionContext */
+			pending_cxt = NULL;
 			npending_sent = 0;
 			break;
 		default:

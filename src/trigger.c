@@ -9,14 +9,22 @@
  */
 #include "postgres.h"
 
+#include "access/htup_details.h"
+#include "catalog/pg_type.h"
 #include "commands/trigger.h"
 #include "executor/spi.h"
+#include "fmgr.h"
 #include "lib/stringinfo.h"
+#include "mb/pg_wchar.h"
 #include "utils/builtins.h"
 #include "utils/rel.h"
 
 #include "outbox.h"
 #include "sms_api.h"
+#include "validate.h"
+
+/* A destination has at most 16 characters; more is read only this far. */
+#define MAX_DESTINATION_CHARS 64
 
 PG_FUNCTION_INFO_V1(sms_alert_trigger);
 
@@ -33,11 +41,46 @@ column_number(Relation rel, const char *name)
 	return attno;
 }
 
-/* The column's value as text, or NULL. */
+/*
+ * The column's value as text, or NULL. Of a text or varchar column only
+ * the first max_chars + 1 characters are read (a slice of its TOAST), since
+ * anything longer is refused anyway: a huge value costs nothing to refuse.
+ */
 static char *
-column_text(Relation rel, HeapTuple tuple, const char *name)
+column_text(Relation rel, HeapTuple tuple, const char *name, int max_chars)
 {
-	return SPI_getvalue(tuple, RelationGetDescr(rel), column_number(rel, name));
+	TupleDesc	desc = RelationGetDescr(rel);
+	int			attno = column_number(rel, name);
+	Oid			type = TupleDescAttr(desc, attno - 1)->atttypid;
+	bool		isnull;
+	Datum		value;
+	text	   *slice;
+	int			len;
+
+	if (type != TEXTOID && type != VARCHAROID)
+		return SPI_getvalue(tuple, desc, attno);
+	value = heap_getattr(tuple, attno, desc, &isnull);
+	if (isnull)
+		return NULL;
+	slice = (text *) pg_detoast_datum_slice((struct varlena *) DatumGetPointer(value), 0,
+											(int32) (max_chars + 1) * MAX_MULTIBYTE_CHAR_LEN);
+	/* a slice may end inside a character: keep whole ones */
+	len = pg_mbcliplen(VARDATA_ANY(slice), VARSIZE_ANY_EXHDR(slice), VARSIZE_ANY_EXHDR(slice));
+	return pnstrdup(VARDATA_ANY(slice), len);
+}
+
+/* Append part of the text; stop with 22001 once it is over the API's limit. */
+static void
+append_counted(StringInfo out, int *nchars, const char *s, int len)
+{
+	*nchars += pg_mbstrlen_with_len(s, len);
+	if (*nchars > MAX_MESSAGE_TEXT)
+		ereport(ERROR,
+				(errcode(ERRCODE_STRING_DATA_RIGHT_TRUNCATION),
+				 errmsg("the message sms_api.sms_alert_trigger rendered is too long"),
+				 errdetail("It passes %d characters; the API accepts at most %d.",
+						   MAX_MESSAGE_TEXT, MAX_MESSAGE_TEXT)));
+	appendBinaryStringInfo(out, s, len);
 }
 
 static char *
@@ -45,18 +88,19 @@ render(const char *template, Relation rel, HeapTuple tuple)
 {
 	StringInfoData out;
 	const char *p = template;
+	int			nchars = 0;
 
 	initStringInfo(&out);
 	while (*p)
 	{
 		if (p[0] == '{' && p[1] == '{')
 		{
-			appendStringInfoChar(&out, '{');
+			append_counted(&out, &nchars, "{", 1);
 			p += 2;
 		}
 		else if (p[0] == '}' && p[1] == '}')
 		{
-			appendStringInfoChar(&out, '}');
+			append_counted(&out, &nchars, "}", 1);
 			p += 2;
 		}
 		else if (p[0] == '{')
@@ -71,9 +115,9 @@ render(const char *template, Relation rel, HeapTuple tuple)
 						 errmsg("unterminated placeholder in sms_api.sms_alert_trigger template"),
 						 errhint("Write {column}, or {{ for a literal brace.")));
 			name = pnstrdup(p + 1, end - p - 1);
-			value = column_text(rel, tuple, name);
+			value = column_text(rel, tuple, name, MAX_MESSAGE_TEXT);
 			if (value)
-				appendStringInfoString(&out, value);
+				append_counted(&out, &nchars, value, strlen(value));
 			p = end + 1;
 		}
 		else if (p[0] == '}')
@@ -82,7 +126,12 @@ render(const char *template, Relation rel, HeapTuple tuple)
 					 errmsg("unmatched \"}\" in sms_api.sms_alert_trigger template"),
 					 errhint("Write }} for a literal brace.")));
 		else
-			appendStringInfoChar(&out, *p++);
+		{
+			int			len = pg_mblen(p);
+
+			append_counted(&out, &nchars, p, len);
+			p += len;
+		}
 	}
 	return out.data;
 }
@@ -117,7 +166,7 @@ sms_alert_trigger(PG_FUNCTION_ARGS)
 	args = td->tg_trigger->tgargs;
 	tuple = TRIGGER_FIRED_BY_UPDATE(td->tg_event) ? td->tg_newtuple : td->tg_trigtuple;
 
-	destination = column_text(rel, tuple, args[0]);
+	destination = column_text(rel, tuple, args[0], MAX_DESTINATION_CHARS);
 	text = render(args[1], rel, tuple);
 
 	InitFunctionCallInfoData(*queue_fcinfo, NULL, 10, InvalidOid, NULL, NULL);
