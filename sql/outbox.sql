@@ -173,6 +173,9 @@ DROP TRIGGER bad_dest ON stock;
 -- a long note makes the text too long: the update fails, nothing is queued
 UPDATE stock SET note = repeat('n', 1300), qty = 1 WHERE sku = 'C-3';
 \echo :LAST_ERROR_SQLSTATE
+-- a huge one is refused the same way, reading only what the limit needs
+UPDATE stock SET note = repeat('n', 10000000), qty = 1 WHERE sku = 'C-3';
+\echo :LAST_ERROR_SQLSTATE
 SELECT count(*) AS queued_long FROM sms_api.outbox WHERE length(message_text) > 1280;
 -- a NULL destination fails the statement (22004)
 UPDATE stock SET manager_phone = NULL, qty = 0 WHERE sku = 'C-3';

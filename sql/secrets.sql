@@ -63,3 +63,18 @@ ALTER SYSTEM RESET sms_api.token;
 SELECT pg_reload_conf();
 SELECT pg_sleep(0.3);
 SELECT id IS NOT NULL AS sent FROM sms_api.sms_send('5511900000001', 'x');
+
+-- an API that echoes the request in its error: neither the username nor
+-- any part of the token shows, not even where the 500-character cut falls
+\! test/simctl fault status --status 400 --count 1 --body "{\"errorMessage\": \"user demo, $(printf 'a%.0s' $(seq 1 485))$(cat "$TEST_ROOT/token") was refused\"}"
+\set token `cat "$TEST_ROOT/token"`
+SELECT set_config('test.token', :'token', false) IS NOT NULL AS token_known;
+DO $$
+DECLARE d text; tok text := current_setting('test.token');
+BEGIN
+  PERFORM * FROM sms_api.sms_send('5511900000001', 'x');
+EXCEPTION WHEN OTHERS THEN
+  GET STACKED DIAGNOSTICS d = PG_EXCEPTION_DETAIL;
+  RAISE NOTICE 'sqlstate %, cut: %, token start shown: %, username shown: %', SQLSTATE,
+    d LIKE '%...', position(left(tok, 4) in d) > 0, d LIKE '%demo%';
+END $$;

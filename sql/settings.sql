@@ -52,6 +52,12 @@ SELECT try($$SELECT * FROM sms_api.sms_send('5511900000001', 'x')$$, :'test_root
 SELECT pg_reload_conf();
 SELECT pg_sleep(0.3);
 SELECT try($$SELECT * FROM sms_api.sms_send('5511900000001', 'x')$$, :'test_root');
+-- owned by another OS user and readable by all: refused too, whoever owns it
+\! chown nobody "$EMPTY_PATH" 2>/dev/null; true
+SELECT pg_reload_conf();
+SELECT pg_sleep(0.3);
+SELECT try($$SELECT * FROM sms_api.sms_send('5511900000001', 'x')$$, :'test_root');
+\! chown postgres "$EMPTY_PATH" 2>/dev/null; true
 -- no token at all
 ALTER SYSTEM SET sms_api.token_file = '';
 SELECT pg_reload_conf();

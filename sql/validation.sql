@@ -94,3 +94,24 @@ SELECT * FROM sms_api.sms_send('5511900000001', 'x',
 -- here it is a typed argument, so the JSON form only appears in bulk messages.
 -- None of the calls above reached the API:
 \! test/simctl requests --count
+
+-- every text that goes into a request has a limit: the API's, or ours
+-- where it documents none (255 for names, 64 for a zone, 64 kB of options)
+SELECT try($$SELECT * FROM sms_api.sms_send('5511900000001', 'x', sub_account => repeat(E'\x01', 256))$$);
+SELECT try($$SELECT * FROM sms_api.sms_queue('5511900000003', 'x', sub_account => repeat('s', 1000000))$$);
+SELECT try($$SELECT * FROM sms_api.sms_send('5511900000001', 'x', campaign_alias => repeat('c', 256))$$);
+SELECT try($$SELECT * FROM sms_api.sms_send('5511900000001', 'x', options => jsonb_build_object('timeZone', repeat('z', 65)))$$);
+SELECT try($$SELECT * FROM sms_api.sms_send('5511900000001', NULL, options => jsonb_build_object('flowId', repeat('f', 256)))$$);
+SELECT try($$SELECT * FROM sms_api.sms_send('5511900000001', NULL, options => jsonb_build_object('templateName', 't', 'params', jsonb_build_object('p', repeat('v', 1281))))$$);
+SELECT try($$SELECT * FROM sms_api.sms_send('5511900000001', NULL, options => jsonb_build_object('templateName', 't', 'params', (SELECT jsonb_object_agg('p' || g, g) FROM generate_series(1, 257) g)))$$);
+SELECT try($$SELECT * FROM sms_api.sms_send('5511900000001', NULL, options => jsonb_build_object('templateName', 't', 'params', jsonb_build_object(repeat('k', 256), 'v')))$$);
+SELECT try($$SELECT * FROM sms_api.sms_send('5511900000001', NULL, options => jsonb_build_object('templateName', 't', 'params', (SELECT jsonb_object_agg('p' || g, repeat('v', 1000)) FROM generate_series(1, 100) g)))$$);
+SELECT try($$SELECT * FROM sms_api.sms_send_bulk_json(jsonb_build_array(jsonb_build_object('destination', '5511900000001', 'messageText', 'x', 'subAccount', repeat('s', 256))))$$);
+-- integer params that JSON would change on the way are refused
+SELECT try($$SELECT * FROM sms_api.sms_send('5511900000001', NULL, options => '{"templateName": "t", "params": {"n": 18446744073709551616}}')$$);
+SELECT try($$SELECT * FROM sms_api.sms_send('5511900000001', NULL, options => '{"templateName": "t", "params": {"n": -9223372036854775809}}')$$);
+-- still fine: the largest int64, a decimal, a string of digits
+\! test/simctl reset
+SELECT error IS NULL AS sent FROM sms_api.sms_send('5511900000001', NULL,
+  options => '{"templateName": "t", "params": {"a": 9223372036854775807, "b": 1.5, "c": "18446744073709551616"}}');
+\! test/simctl requests --fields body --last 1
