@@ -1,0 +1,265 @@
+"""Driver tests for the worker and the outbox under attack and failure:
+a hostile search_path, callers that book the rate limiter and walk away,
+rows that cannot be sent, a 403 caused by one row, an outage, Retry-After,
+a worker killed again and again, and DROP EXTENSION while it works.
+
+Each test takes `ctx` (ctx.cluster, ctx.sim, as in run.py) and raises
+AssertionError on failure; each leaves the worker quiet and the outbox
+empty behind it.
+"""
+import subprocess
+import time
+
+from harness import sim_control
+from driverlib import (configure, psql_nostop, quiet_worker, restart_worker,
+                       sim_requests, sql, wait_for, worker_pid)
+
+TESTS = []
+
+
+def _test(fn):
+    TESTS.append(fn)
+    return fn
+
+
+def _fresh_outbox(ctx):
+    quiet_worker(ctx)
+    sql(ctx, "DELETE FROM sms_api.outbox")
+
+
+def _queue(ctx, n, prefix, extra=""):
+    """Queue n messages to distinct numbers in one statement (none ending in
+    1400, which the simulator refuses)."""
+    sql(ctx, "SELECT count(sms_api.sms_queue('55%s' || lpad((g * 10 + 7)::text, 7, '0'), 'm ' || g%s)) "
+             "FROM generate_series(1, %d) g" % (prefix, extra, n))
+
+
+def _bulk_requests(ctx):
+    return sim_requests(ctx, "/v1/send-bulk-sms")
+
+
+@_test
+def worker_ignores_a_hostile_search_path(ctx):
+    """A role with CREATE on public puts public.unnest(bigint[]) first on the
+    database's search_path: the worker, a superuser, never calls it."""
+    _fresh_outbox(ctx)
+    sql(ctx, "DROP ROLE IF EXISTS sp_attacker")
+    sql(ctx, "CREATE ROLE sp_attacker")
+    sql(ctx, "CREATE SCHEMA IF NOT EXISTS appdata")
+    sql(ctx, "GRANT CREATE ON SCHEMA public TO sp_attacker")
+    sql(ctx, "SET ROLE sp_attacker; "
+             "CREATE FUNCTION public.unnest(bigint[]) RETURNS SETOF bigint LANGUAGE plpgsql AS "
+             "$$BEGIN EXECUTE 'ALTER ROLE sp_attacker SUPERUSER'; "
+             "RETURN QUERY SELECT x FROM pg_catalog.unnest($1) AS x; END$$")
+    try:
+        sql(ctx, "ALTER DATABASE regression SET search_path = appdata, public")
+        restart_worker(ctx)
+        wait_for(ctx, "SELECT count(*) = 1 FROM pg_stat_activity WHERE backend_type = 'sms_api worker'",
+                 what="the worker to come back")
+        _queue(ctx, 3, "11966")
+        wait_for(ctx, "SELECT count(*) = 3 FROM sms_api.outbox WHERE state = 'sent'",
+                 what="the rows to be sent")
+        assert sql(ctx, "SELECT rolsuper FROM pg_roles WHERE rolname = 'sp_attacker'") == "f", \
+            "the worker ran public.unnest(bigint[]): sp_attacker became a superuser"
+    finally:
+        sql(ctx, "ALTER DATABASE regression RESET search_path")
+        sql(ctx, "DROP FUNCTION IF EXISTS public.unnest(bigint[])")
+        sql(ctx, "REVOKE CREATE ON SCHEMA public FROM sp_attacker")
+        sql(ctx, "DROP SCHEMA IF EXISTS appdata")
+        sql(ctx, "DROP ROLE sp_attacker")
+        restart_worker(ctx)
+        _fresh_outbox(ctx)
+
+
+@_test
+def cancelled_calls_give_their_rate_slots_back(ctx):
+    """300 status calls cancelled by a 3 ms statement_timeout book nothing
+    ahead: a call made right after gets its turn within the 1/s pace."""
+    quiet_worker(ctx)
+    script = "SET statement_timeout = '3ms';\n" + \
+        "SELECT count(*) FROM sms_api.sms_status(ARRAY['00000000-0000-0000-0000-000000000001'::uuid]);\n" * 300
+    subprocess.run(psql_nostop(ctx), input=script, text=True, capture_output=True, timeout=120)
+    t0 = time.time()
+    p = subprocess.run(ctx.cluster.psql_cmd("regression") + [
+        "-c", "SELECT count(*) FROM sms_api.sms_status(ARRAY['00000000-0000-0000-0000-000000000002'::uuid])"],
+        text=True, capture_output=True, timeout=60)
+    took = time.time() - t0
+    assert p.returncode == 0, p.stderr
+    assert took < 3.0, "a status call waited %.1f s after 300 cancelled ones" % took
+    statuses = [r["status"] for r in sim_requests(ctx, "/v1/sms/status")]
+    assert 429 not in statuses, "the pace was broken: %s" % statuses
+    quiet_worker(ctx)
+
+
+@_test
+def rows_that_cannot_be_sent_fail_alone(ctx):
+    """Rows queued before today's limits (written here directly, as 0.1.0
+    allowed): one far over them, one just over; they fail at no request
+    and the rows around them go out."""
+    _fresh_outbox(ctx)
+    sql(ctx, "BEGIN; "
+             "INSERT INTO sms_api.outbox (destination, message_text, sub_account) "
+             "VALUES ('5511966000001', 'huge', repeat(E'\\x01', 2000000)), "
+             "       ('5511966000002', 'long', repeat('s', 300)); "
+             "SELECT count(sms_api.sms_queue('551196600001' || g, 'fine ' || g)) FROM generate_series(1, 3) g; "
+             "COMMIT")
+    sql(ctx, "SELECT sms_api.wake()")
+    wait_for(ctx, "SELECT count(*) FILTER (WHERE state = 'sent') = 3 "
+                  "AND count(*) FILTER (WHERE state = 'failed' AND last_error LIKE '22001: not sent%') = 2 "
+                  "FROM sms_api.outbox", what="three sent, two failed")
+    sent = [m["destination"] for r in _bulk_requests(ctx) for m in r["body"]["messages"]]
+    assert sorted(sent) == ["5511966000011", "5511966000012", "5511966000013"], sent
+    state = sql(ctx, "SELECT state FROM sms_api.worker_status")
+    assert not state.startswith("paused"), state
+    assert sql(ctx, "SELECT attempts FROM sms_api.outbox WHERE destination = '5511966000001'") == "0"
+    _fresh_outbox(ctx)
+
+
+@_test
+def a_403_caused_by_one_row_fails_that_row(ctx):
+    """subAccount is for administrators: the row that carries it fails with
+    the API's 403, the rest of its batch goes out, the drain goes on; a 403
+    that an empty request gets too (the account) pauses, and a reload resumes."""
+    _fresh_outbox(ctx)
+    sim_control(ctx.sim, "/_sim/config", {"admin_users": []})
+    sql(ctx, "BEGIN; "
+             "SELECT count(sms_api.sms_queue('551196700000' || g, 'm')) FROM generate_series(1, 4) g; "
+             "SELECT sms_api.sms_queue('5511967000009', 'm', sub_account => 'Marketing'); COMMIT")
+    wait_for(ctx, "SELECT count(*) FILTER (WHERE state = 'sent') = 4 "
+                  "AND count(*) FILTER (WHERE state = 'failed' AND sub_account = 'Marketing' "
+                  "AND last_error LIKE '%HTTP 403%administrator%') = 1 FROM sms_api.outbox",
+             what="four sent and the subAccount row failed")
+    assert not sql(ctx, "SELECT state FROM sms_api.worker_status").startswith("paused")
+
+    sim_control(ctx.sim, "/_sim/reset", {})
+    sim_control(ctx.sim, "/_sim/fault", {"kind": "status", "status": 403, "count": 1000,
+                                         "path": "/v1/send-bulk-sms"})
+    sql(ctx, "SELECT sms_api.sms_queue('5511967000010', 'account refused')")
+    wait_for(ctx, "SELECT state LIKE 'paused%' FROM sms_api.worker_status",
+             what="the drain to pause on the account's 403")
+    assert sql(ctx, "SELECT state || ' ' || attempts FROM sms_api.outbox "
+                    "WHERE destination = '5511967000010'") == "queued 0"
+    probes = [r for r in _bulk_requests(ctx) if r["body"].get("messages") == []]
+    assert probes, "paused without asking with an empty request"
+    sim_control(ctx.sim, "/_sim/reset", {})
+    configure(ctx)
+    sql(ctx, "SELECT pg_reload_conf()")
+    wait_for(ctx, "SELECT state = 'sent' FROM sms_api.outbox WHERE destination = '5511967000010'",
+             what="the row to go out once resumed")
+    _fresh_outbox(ctx)
+
+
+@_test
+def a_failed_request_retries_as_one(ctx):
+    """5,000 rows (5 requests) during a 5 s outage of 503s: each request
+    comes back whole, at about 1, 2, 4 s, and after the outage each goes
+    out once: a handful of requests, not thousands."""
+    _fresh_outbox(ctx)
+    sim_control(ctx.sim, "/_sim/fault", {"kind": "status", "status": 503, "count": 100000,
+                                         "path": "/v1/send-bulk-sms"})
+    _queue(ctx, 5000, "11968")
+    time.sleep(5)
+    during = _bulk_requests(ctx)
+    sizes = sorted({len(r["body"]["messages"]) for r in during})
+    sim_control(ctx.sim, "/_sim/reset", {})
+    assert len(during) <= 5 * 4, "%d requests during a 5 s outage" % len(during)
+    assert sizes == [1000], "failed requests came back split: sizes %s" % sizes
+    same = sql(ctx, "SELECT count(DISTINCT next_attempt_at) <= 5 FROM sms_api.outbox WHERE state = 'queued'")
+    assert same == "t", "the rows of one request got different retry times"
+    try:
+        wait_for(ctx, "SELECT count(*) = 5000 FROM sms_api.outbox WHERE state = 'sent'", timeout=30,
+                 what="the 5,000 rows after the outage")
+    except AssertionError:
+        raise AssertionError("not all sent 30 s after the outage: %s; worker: %s" % (
+            sql(ctx, "SELECT string_agg(state || ' ' || attempts || ' ' || n, ', ') FROM "
+                     "(SELECT state, attempts, count(*) n FROM sms_api.outbox GROUP BY 1, 2) s"),
+            sql(ctx, "SELECT state || ': ' || coalesce(last_error, '') FROM sms_api.worker_status")))
+    after = _bulk_requests(ctx)
+    assert len(after) <= 5, "%d requests to send 5,000 rows after the outage" % len(after)
+    _fresh_outbox(ctx)
+
+
+@_test
+def retry_after_holds_the_rows_of_that_request(ctx):
+    """A 503 with Retry-After: 4: the next attempt of those rows waits 4 s."""
+    _fresh_outbox(ctx)
+    sim_control(ctx.sim, "/_sim/fault", {"kind": "status", "status": 503, "count": 1,
+                                         "retry_after": 4, "path": "/v1/send-bulk-sms"})
+    sql(ctx, "SELECT sms_api.sms_queue('5511969000001', 'later')")
+    seen = []
+    deadline = time.time() + 20
+    while len(seen) < 2:
+        assert time.time() < deadline, "the row was not sent again within 20 s"
+        n = len(_bulk_requests(ctx))
+        while len(seen) < n:
+            seen.append(time.time())
+        time.sleep(0.05)
+    gap = seen[1] - seen[0]
+    assert gap >= 3.8, "retried %.2f s after a Retry-After of 4 s" % gap
+    wait_for(ctx, "SELECT state = 'sent' AND attempts = 2 FROM sms_api.outbox", what="sent on the retry")
+    _fresh_outbox(ctx)
+
+
+@_test
+def killed_workers_cost_no_attempts(ctx):
+    """The worker killed three times while its request hangs, then one 503:
+    with queue_max_attempts = 2 the row is still sent (the kills were no
+    attempts), and attempts says 2."""
+    _fresh_outbox(ctx)
+    configure(ctx, queue_max_attempts=2)
+    try:
+        sim_control(ctx.sim, "/_sim/fault", {"kind": "hang", "process": True, "seconds": 60,
+                                             "count": 3, "path": "/v1/send-bulk-sms"})
+        sim_control(ctx.sim, "/_sim/fault", {"kind": "status", "status": 503, "count": 1,
+                                             "path": "/v1/send-bulk-sms"})
+        sql(ctx, "SELECT sms_api.sms_queue('5511970000001', 'survivor')")
+        for kill in range(3):
+            deadline = time.time() + 15
+            while sum(1 for r in _bulk_requests(ctx) if r.get("fault") == "hang") <= kill:
+                assert time.time() < deadline, "the worker did not send (kill %d)" % (kill + 1)
+                time.sleep(0.05)
+            old = worker_pid(ctx)
+            sql(ctx, "SELECT pg_terminate_backend(%s)" % old)
+            deadline = time.time() + 10
+            while worker_pid(ctx) in ("", old):
+                assert time.time() < deadline, "the worker was not back"
+                time.sleep(0.05)
+        wait_for(ctx, "SELECT state <> 'queued' AND state <> 'sending' FROM sms_api.outbox", timeout=30,
+                 what="the row to be sent or failed")
+        got = sql(ctx, "SELECT state || ' ' || attempts FROM sms_api.outbox")
+        assert got == "sent 2", "after three kills and one 503: %s" % got
+    finally:
+        configure(ctx, queue_max_attempts=None)
+        _fresh_outbox(ctx)
+
+
+@_test
+def drop_extension_waits_for_the_worker(ctx):
+    """DROP EXTENSION while the worker recovers and sends, five times: it
+    waits for the worker's transaction and never deadlocks with it."""
+    _fresh_outbox(ctx)
+    log_before = ctx.cluster.server_log().count("deadlock detected")
+    sim_control(ctx.sim, "/_sim/fault", {"kind": "delay", "ms": 300, "count": 100000,
+                                         "path": "/v1/send-bulk-sms"})
+    try:
+        for round_ in range(5):
+            _queue(ctx, 3000, "1197%d" % round_)
+            deadline = time.time() + 10
+            while not _bulk_requests(ctx):
+                assert time.time() < deadline, "the worker did not start sending"
+                time.sleep(0.02)
+            restart_worker(ctx)
+            time.sleep(0.1 * round_)
+            p = subprocess.run(ctx.cluster.psql_cmd("regression") + [
+                "-c", "SET lock_timeout = '30s'", "-c", "DROP EXTENSION sms_api CASCADE"],
+                text=True, capture_output=True, timeout=60)
+            assert p.returncode == 0, "DROP EXTENSION failed in round %d: %s" % (round_ + 1, p.stderr)
+            sql(ctx, "CREATE EXTENSION sms_api")
+            sim_control(ctx.sim, "/_sim/reset", {})
+            sim_control(ctx.sim, "/_sim/fault", {"kind": "delay", "ms": 300, "count": 100000,
+                                                 "path": "/v1/send-bulk-sms"})
+        said = ctx.cluster.server_log().count("deadlock detected") - log_before
+        assert said == 0, "deadlock detected %d times" % said
+    finally:
+        sim_control(ctx.sim, "/_sim/reset", {})
+        _fresh_outbox(ctx)
