@@ -77,9 +77,9 @@ append_counted(StringInfo out, int *nchars, const char *s, int len)
 	if (*nchars > MAX_MESSAGE_TEXT)
 		ereport(ERROR,
 				(errcode(ERRCODE_STRING_DATA_RIGHT_TRUNCATION),
-				 errmsg("the message sms_api.sms_alert_trigger rendered is too long"),
-				 errdetail("It passes %d characters; the API accepts at most %d.",
-						   MAX_MESSAGE_TEXT, MAX_MESSAGE_TEXT)));
+				 errmsg("message_text is too long (more than %d characters)", MAX_MESSAGE_TEXT),
+				 errdetail("The API accepts at most %d characters; sms_api.sms_alert_trigger stopped rendering there.",
+						   MAX_MESSAGE_TEXT)));
 	appendBinaryStringInfo(out, s, len);
 }
 
