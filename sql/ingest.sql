@@ -60,6 +60,13 @@ RESET sms_api.token;
 SELECT correlation_id, carrier_name, extra_info FROM sms_api.message_status
  WHERE id = '44444444-0000-0000-0000-000000000001';
 SELECT message_text FROM sms_api.mo_message WHERE id = '44444444-0000-0000-0000-000000000002';
+-- and so is the real token from sms_api.token_file, in a session that has
+-- not called the API (nor read the file) before
+\set token `cat "$TEST_ROOT/token"`
+SELECT sms_api.ingest(jsonb_build_object('id', '44444444-0000-0000-0000-000000000003',
+  'sentStatusCode', 2, 'extraInfo', 'echo ' || :'token')) AS merged;
+SELECT extra_info = 'echo ' || repeat('*', length(:'token')) AS token_scrubbed
+  FROM sms_api.message_status WHERE id = '44444444-0000-0000-0000-000000000003';
 
 DELETE FROM sms_api.message_status WHERE id::text ~ '^(1111|3333|4444)';
 DELETE FROM sms_api.mo_message WHERE id::text ~ '^4444';

@@ -47,6 +47,9 @@ char	   *sms_api_outbox_retention = NULL;
 /* What token_file and webhook_secret_file held, kept until they are assigned again. */
 static char *token_from_file = NULL;
 static char *webhook_secret_from_file = NULL;
+/* For scrubbing: a file that could not be read is tried again after a reload. */
+static bool token_file_failed = false;
+static bool webhook_secret_file_failed = false;
 
 static const char *
 secret_show(void)
@@ -92,12 +95,14 @@ static void
 token_file_assign(const char *newval, void *extra)
 {
 	forget_secret(&token_from_file);
+	token_file_failed = false;
 }
 
 static void
 webhook_secret_file_assign(const char *newval, void *extra)
 {
 	forget_secret(&webhook_secret_from_file);
+	webhook_secret_file_failed = false;
 }
 
 static bool
@@ -379,11 +384,51 @@ settings_webhook_secret(void)
 	return webhook_secret_from_file;
 }
 
+/*
+ * Read the secret files not read yet, so that text is scrubbed of them even
+ * in a backend that never sent anything (ingest). A file that cannot be
+ * read is left alone here: the call that needs it says why.
+ */
+static void
+load_secret_file(const char *(*reader) (void), bool *failed)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+
+	if (*failed)
+		return;
+	PG_TRY();
+	{
+		(void) reader();
+	}
+	PG_CATCH();
+	{
+		/* read_secret_file holds no file once it raises */
+		MemoryContextSwitchTo(cxt);
+		FlushErrorState();
+		*failed = true;
+	}
+	PG_END_TRY();
+}
+
+static void
+load_secret_files(void)
+{
+	if (token_from_file == NULL && sms_api_token_file != NULL && sms_api_token_file[0] != '\0' &&
+		(sms_api_token == NULL || sms_api_token[0] == '\0'))
+		load_secret_file(settings_token, &token_file_failed);
+	if (webhook_secret_from_file == NULL && sms_api_webhook_secret_file != NULL &&
+		sms_api_webhook_secret_file[0] != '\0' &&
+		(sms_api_webhook_secret == NULL || sms_api_webhook_secret[0] == '\0'))
+		load_secret_file(settings_webhook_secret, &webhook_secret_file_failed);
+}
+
 const char *const *
 settings_secrets(bool with_username)
 {
 	static const char *secrets[4];
 	int			n = 0;
+
+	load_secret_files();
 
 	if (sms_api_token != NULL && sms_api_token[0] != '\0')
 		secrets[n++] = sms_api_token;

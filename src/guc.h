@@ -34,7 +34,7 @@ extern const char *settings_webhook_secret(void);
 
 /*
  * The secrets known now (NULL-terminated), to scrub from text the API sends
- * back; the username too when with_username. Never raises, never reads a file.
+ * back; the username too when with_username. Never raises.
  */
 extern const char *const *settings_secrets(bool with_username);
 

@@ -27,7 +27,7 @@ ln -s "$lib"/* "$snap/pg$lib/"; ln -s "$share"/* "$snap/pg$share/" 2>/dev/null |
 ln -s "$share"/extension/* "$snap/pg$share/extension/"
 rm -f "$snap/pg$lib/sms_api.so" "$snap/pg$share/extension/sms_api"*
 cp "$snap/sms_api.so" "$snap/pg$lib/"
-cp "$snap/sms_api.control" "$snap"/sql/sms_api--*.sql "$snap/pg$share/extension/"
+cp "$snap"/sms_api*.control "$snap"/sql/sms_api--*.sql "$snap/pg$share/extension/"
 cd "$snap"
 VG_POSTGRES="$snap/pg$bin/postgres" python3 test/valgrind/vgrun.py "$@"
 rm -rf "$snap"
