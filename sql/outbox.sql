@@ -173,10 +173,30 @@ DROP TRIGGER bad_dest ON stock;
 -- a long note makes the text too long: the update fails, nothing is queued
 UPDATE stock SET note = repeat('n', 1300), qty = 1 WHERE sku = 'C-3';
 \echo :LAST_ERROR_SQLSTATE
--- a huge one is refused the same way, reading only what the limit needs
-UPDATE stock SET note = repeat('n', 10000000), qty = 1 WHERE sku = 'C-3';
-\echo :LAST_ERROR_SQLSTATE
+-- a huge one is refused the same way, reading only what the limit needs:
+-- a few blocks of its TOAST, not the 10 MB (1253 blocks)
+ALTER TABLE stock ALTER COLUMN note SET STORAGE EXTERNAL;
+UPDATE stock SET note = repeat('n', 10000000), qty = 10 WHERE sku = 'C-3';
+DO $$
+DECLARE
+  toast oid := (SELECT reltoastrelid FROM pg_class WHERE oid = 'stock'::regclass);
+  before bigint := pg_stat_get_xact_blocks_fetched(toast);
+BEGIN
+  UPDATE stock SET qty = 1 WHERE sku = 'C-3';
+  RAISE NOTICE 'not refused';
+EXCEPTION WHEN string_data_right_truncation THEN
+  RAISE NOTICE 'refused (22001), fewer than 10 TOAST blocks read: %',
+    pg_stat_get_xact_blocks_fetched(toast) - before < 10;
+END $$;
+UPDATE stock SET note = 'n' WHERE sku = 'C-3';
 SELECT count(*) AS queued_long FROM sms_api.outbox WHERE length(message_text) > 1280;
+-- a value of another type too large to render is refused unread
+CREATE TABLE big_doc (doc jsonb, phone text);
+CREATE TRIGGER doc_alert AFTER INSERT ON big_doc FOR EACH ROW
+  EXECUTE FUNCTION sms_api.sms_alert_trigger('phone', 'Doc {doc}');
+INSERT INTO big_doc SELECT jsonb_build_object('k', repeat('v', 2000000)), '5511900000001';
+\echo :LAST_ERROR_SQLSTATE
+DROP TABLE big_doc;
 -- a NULL destination fails the statement (22004)
 UPDATE stock SET manager_phone = NULL, qty = 0 WHERE sku = 'C-3';
 \echo :LAST_ERROR_SQLSTATE

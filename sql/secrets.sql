@@ -78,3 +78,14 @@ EXCEPTION WHEN OTHERS THEN
   RAISE NOTICE 'sqlstate %, cut: %, token start shown: %, username shown: %', SQLSTATE,
     d LIKE '%...', position(left(tok, 4) in d) > 0, d LIKE '%demo%';
 END $$;
+
+-- an error message holding NUL characters is read whole and blanked, not cut at the NUL
+\! test/simctl fault status --status 400 --count 1 --body '{"errorMessage": "\u0000\u0000 after two NULs"}'
+DO $$
+DECLARE d text;
+BEGIN
+  PERFORM * FROM sms_api.sms_send('5511900000001', 'x');
+EXCEPTION WHEN OTHERS THEN
+  GET STACKED DIAGNOSTICS d = PG_EXCEPTION_DETAIL;
+  RAISE NOTICE 'sqlstate %, detail: %', SQLSTATE, d;
+END $$;

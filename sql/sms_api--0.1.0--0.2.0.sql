@@ -3,14 +3,19 @@
 
 \echo Use "ALTER EXTENSION sms_api UPDATE" to load this file. \quit
 
+-- Nothing below may resolve a name through schema sms_api, which is on the
+-- script's search_path during an update and may hold what this checks for.
+SET search_path = pg_catalog, pg_temp;
+
 -- The schema ------------------------------------------------------------------
 
 -- 0.1.0 let PostgreSQL create schema sms_api for it, or adopt one that
 -- already existed: a role with CREATE on the database could have made the
 -- schema and put functions in it that the extension's statements would
 -- then run. Refuse to go on if the schema holds anything that is not the
--- extension's, or belongs to a role that is not a superuser; then make the
--- schema a member of the extension, as a fresh 0.2.0 install has it.
+-- extension's, belongs to a role that is not a superuser, or lets another
+-- role create in it; then make the schema a member of the extension, as a
+-- fresh 0.2.0 install has it.
 DO $$
 DECLARE
   nsp oid := pg_catalog.to_regnamespace('sms_api');
@@ -29,14 +34,17 @@ BEGIN
           SELECT 'relation ' || c.oid::pg_catalog.regclass::text,
                  'pg_catalog.pg_class'::pg_catalog.regclass, c.oid
             FROM pg_catalog.pg_class c
-           WHERE c.relnamespace = nsp AND c.relkind IN ('r', 'v', 'm', 'f', 'p')
+           WHERE c.relnamespace = nsp AND c.relkind IN ('r', 'v', 'm', 'f', 'p', 'S')
           UNION ALL
           SELECT 'type ' || t.oid::pg_catalog.regtype::text,
                  'pg_catalog.pg_type'::pg_catalog.regclass, t.oid
             FROM pg_catalog.pg_type t
-           WHERE t.typnamespace = nsp AND t.typrelid = 0 AND t.typelem = 0) AS o
+           WHERE t.typnamespace = nsp AND t.typelem = 0::pg_catalog.oid
+             -- base types, domains, enums, ranges, and composite types of their own
+             AND (t.typrelid = 0::pg_catalog.oid
+                  OR (SELECT c.relkind FROM pg_catalog.pg_class c WHERE c.oid = t.typrelid) = 'c')) AS o
    WHERE NOT EXISTS (SELECT FROM pg_catalog.pg_depend d
-                      WHERE d.classid = o.cls AND d.objid = o.oid
+                      WHERE d.classid = o.cls::pg_catalog.oid AND d.objid = o.oid
                         AND d.refclassid = 'pg_catalog.pg_extension'::pg_catalog.regclass
                         AND d.refobjid = ext AND d.deptype = 'e');
   IF foreign_object IS NOT NULL THEN
@@ -49,6 +57,12 @@ BEGIN
     RAISE EXCEPTION 'schema sms_api is owned by a role that is not a superuser'
       USING ERRCODE = 'object_not_in_prerequisite_state',
             HINT = 'That role could create objects the extension would run. Check the schema, then ALTER SCHEMA sms_api OWNER TO a superuser and update again.';
+  END IF;
+  IF EXISTS (SELECT FROM pg_catalog.pg_namespace n, pg_catalog.aclexplode(n.nspacl) a
+              WHERE n.oid = nsp AND a.privilege_type = 'CREATE' AND a.grantee <> n.nspowner) THEN
+    RAISE EXCEPTION 'schema sms_api lets roles other than its owner create objects in it'
+      USING ERRCODE = 'object_not_in_prerequisite_state',
+            HINT = 'They could create objects the extension would run. Check the schema, REVOKE CREATE ON SCHEMA sms_api FROM those roles, and update again.';
   END IF;
   IF (SELECT e.extnamespace FROM pg_catalog.pg_extension e WHERE e.oid = ext) = nsp THEN
     -- the extension was listed in its own schema; 0.2.0 lists it in

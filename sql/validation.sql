@@ -115,3 +115,7 @@ SELECT try($$SELECT * FROM sms_api.sms_send('5511900000001', NULL, options => '{
 SELECT error IS NULL AS sent FROM sms_api.sms_send('5511900000001', NULL,
   options => '{"templateName": "t", "params": {"a": 9223372036854775807, "b": 1.5, "c": "18446744073709551616"}}');
 \! test/simctl requests --fields body --last 1
+-- what the status and reply queries send is bounded too
+SELECT try($$SELECT * FROM sms_api.sms_status(correlation_ids => ARRAY[repeat('c', 65)])$$);
+SELECT try($$SELECT * FROM sms_api.sms_mo_list(repeat('s', 256))$$);
+SELECT try($$SELECT * FROM sms_api.sms_mo_search(sub_account => repeat('s', 256))$$);

@@ -389,12 +389,14 @@ drain_claim(void)
 	MemoryContextSwitchTo(old);
 	SPI_finish();
 
-	/* what cannot be sent fails now, at no request */
+	/* what cannot be sent fails now, at no request, in the claim's transaction */
 	for (int i = 0; i < claimed; i++)
 		if (rows[i].invalid != NULL)
 			outcome_add(OUT_INVALID, &rows[i],
 						psprintf("22001: not sent: %s (the row was queued before this limit existed)",
 								 rows[i].invalid));
+	if (outcomes[OUT_INVALID].n > 0)
+		drain_record();
 
 	/* rows sharing root-level fields go together, each group in id order */
 	qsort(sorted, nsorted, sizeof(Row *), compare_rows);
@@ -624,6 +626,9 @@ build_body(const Batch *b, size_t *len)
 
 		MemoryContextSwitchTo(cxt);
 		edata = CopyErrorData();
+		/* a cancel is the worker's, not the rows' */
+		if (edata->sqlerrcode == ERRCODE_QUERY_CANCELED)
+			PG_RE_THROW();
 		FlushErrorState();
 		if (b->n > 1)
 			settle_rejected(b, NULL);
@@ -654,6 +659,8 @@ drain_send_round(void)
 	old = MemoryContextSwitchTo(round_cxt);
 
 	memset(inflight_done, 0, sizeof(inflight_done));
+	/* the account may change under a long drain: ask again each round */
+	account_ok = false;
 	while (n < HTTP_MAX_PARALLEL && queue_len > 0)
 	{
 		Batch		b = queue[0];

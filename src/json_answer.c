@@ -185,7 +185,11 @@ codec_error_message(const char *body, size_t len, const char *const *secrets)
 		{
 			/* scrubbed whole, then cut: no secret is left half-shown at the cut */
 			int			n = json_object_get_string_len(v);
-			char	   *copy = pnstrdup(json_object_get_string(v), n);
+			char	   *copy = palloc(n + 1);
+
+			/* all n bytes: the text may hold NULs, which printable() blanks */
+			memcpy(copy, json_object_get_string(v), n);
+			copy[n] = '\0';
 
 			scrub_secrets(copy, n, secrets);
 			result = printable(copy, n);

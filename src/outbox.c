@@ -115,6 +115,7 @@ outbox_enqueue(FunctionCallInfo fcinfo)
 {
 	SmsMessage	msg;
 	QueuedRow  *row;
+	int64		id;
 	MemoryContext old;
 
 	sms_api_require_preload();
@@ -155,9 +156,11 @@ outbox_enqueue(FunctionCallInfo fcinfo)
 	queued_owner = GetUserId();
 	nqueued++;
 	queued_in_xact = true;
+	id = row->id;
+	/* the flush frees the rows, this one included */
 	if (nqueued == QUEUE_FLUSH_AT)
 		outbox_flush();
-	return row->id;
+	return id;
 }
 
 static void

@@ -23,6 +23,7 @@
 #include "srf.h"
 #include "query.h"
 #include "store.h"
+#include "validate.h"
 
 PG_FUNCTION_INFO_V1(sms_status);
 PG_FUNCTION_INFO_V1(sms_status_list);
@@ -214,7 +215,15 @@ array_strings(FunctionCallInfo fcinfo, int argno, Oid elemtype, const char *argn
 		if (elemtype == UUIDOID)
 			s = DatumGetCString(DirectFunctionCall1(uuid_out, elems[i]));
 		else
+		{
 			s = TextDatumGetCString(elems[i]);
+			if (pg_mbstrlen_with_len(s, strlen(s)) > MAX_CORRELATION_ID)
+				ereport(ERROR,
+						(errcode(ERRCODE_STRING_DATA_RIGHT_TRUNCATION),
+						 errmsg("%s[%d] is too long (%d characters)", argname, i + 1,
+								pg_mbstrlen_with_len(s, strlen(s))),
+						 errdetail("The API accepts at most %d characters.", MAX_CORRELATION_ID)));
+		}
 		out[i] = (char *) pg_server_to_any(s, strlen(s), PG_UTF8);
 	}
 	return out;
@@ -288,6 +297,12 @@ sub_account_arg(FunctionCallInfo fcinfo, int argno)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("sub_account must not be empty")));
+	if (pg_mbstrlen_with_len(s, strlen(s)) > MAX_NAME_TEXT)
+		ereport(ERROR,
+				(errcode(ERRCODE_STRING_DATA_RIGHT_TRUNCATION),
+				 errmsg("sub_account is too long (%d characters)", pg_mbstrlen_with_len(s, strlen(s))),
+				 errdetail("sms_api accepts at most %d characters (the API documents no limit).",
+						   MAX_NAME_TEXT)));
 	return (char *) pg_server_to_any(s, strlen(s), PG_UTF8);
 }
 

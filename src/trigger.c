@@ -9,6 +9,7 @@
  */
 #include "postgres.h"
 
+#include "access/detoast.h"
 #include "access/htup_details.h"
 #include "catalog/pg_type.h"
 #include "commands/trigger.h"
@@ -17,6 +18,7 @@
 #include "lib/stringinfo.h"
 #include "mb/pg_wchar.h"
 #include "utils/builtins.h"
+#include "utils/lsyscache.h"
 #include "utils/rel.h"
 
 #include "outbox.h"
@@ -41,27 +43,42 @@ column_number(Relation rel, const char *name)
 	return attno;
 }
 
+/* Larger values of other variable-length types are refused before output. */
+#define MAX_OTHER_VALUE_BYTES (1024 * 1024)
+
 /*
- * The column's value as text, or NULL. Of a text or varchar column only
- * the first max_chars + 1 characters are read (a slice of its TOAST), since
- * anything longer is refused anyway: a huge value costs nothing to refuse.
+ * The column's value as text, or NULL. Of a text or varchar column (or a
+ * domain over one) only the first max_chars + 1 characters are read (a
+ * slice of its TOAST), since anything longer is refused anyway: a huge value
+ * costs nothing to refuse. A value of another variable-length type is
+ * refused unread when it is too large to render.
  */
 static char *
 column_text(Relation rel, HeapTuple tuple, const char *name, int max_chars)
 {
 	TupleDesc	desc = RelationGetDescr(rel);
 	int			attno = column_number(rel, name);
-	Oid			type = TupleDescAttr(desc, attno - 1)->atttypid;
+	Form_pg_attribute att = TupleDescAttr(desc, attno - 1);
+	Oid			type = getBaseType(att->atttypid);
 	bool		isnull;
 	Datum		value;
 	text	   *slice;
 	int			len;
 
-	if (type != TEXTOID && type != VARCHAROID)
-		return SPI_getvalue(tuple, desc, attno);
 	value = heap_getattr(tuple, attno, desc, &isnull);
 	if (isnull)
 		return NULL;
+	if (type != TEXTOID && type != VARCHAROID)
+	{
+		if (att->attlen == -1 &&
+			toast_raw_datum_size(value) > MAX_OTHER_VALUE_BYTES)
+			ereport(ERROR,
+					(errcode(ERRCODE_STRING_DATA_RIGHT_TRUNCATION),
+					 errmsg("column \"%s\" is too large for a message (%zu bytes)",
+							name, toast_raw_datum_size(value)),
+					 errdetail("The API accepts at most %d characters.", MAX_MESSAGE_TEXT)));
+		return SPI_getvalue(tuple, desc, attno);
+	}
 	slice = (text *) pg_detoast_datum_slice((struct varlena *) DatumGetPointer(value), 0,
 											(int32) (max_chars + 1) * MAX_MULTIBYTE_CHAR_LEN);
 	/* a slice may end inside a character: keep whole ones */

@@ -455,7 +455,15 @@ def update_from_0_1_0_equals_fresh_install(ctx):
         _sql(c, cc, "DROP SCHEMA sms_api CASCADE")
         _sql(c, cc, "CREATE EXTENSION sms_api VERSION '0.1.0'")
         _sql(c, cc, "CREATE FUNCTION sms_api.planted() RETURNS int LANGUAGE sql AS 'SELECT 1'")
+        # an operator the update's own check would pick (oid = int4 has no
+        # exact match in pg_catalog): it must never run
+        _sql(c, cc, "CREATE FUNCTION sms_api.planted_eq(oid, int4) RETURNS boolean LANGUAGE plpgsql "
+                    "COST 0.0001 AS $$BEGIN RAISE NOTICE 'planted operator ran'; RETURN false; END$$")
+        _sql(c, cc, "CREATE OPERATOR sms_api.= (leftarg = oid, rightarg = int4, "
+                    "function = sms_api.planted_eq)")
         p = _psql_verbose(c, cc, "ALTER EXTENSION sms_api UPDATE;")
+        assert "planted operator ran" not in p.stderr, \
+            "the update ran an operator planted in schema sms_api:\n%s" % p.stderr
         v = _sql(c, cc, "SELECT extversion FROM pg_extension WHERE extname = 'sms_api'")
         assert "55000" in _sqlstates(p.stderr) and "planted()" in p.stderr and v == "0.1.0", \
             "ALTER EXTENSION UPDATE with a foreign function in schema sms_api: expected 55000 naming " \
