@@ -105,6 +105,26 @@ webhook_secret_file_assign(const char *newval, void *extra)
 	webhook_secret_file_failed = false;
 }
 
+bool		settings_in_worker = false;
+
+/*
+ * The worker takes the settings any role may change only from the server's
+ * configuration: a database owner's ALTER DATABASE ... SET sms_api.timeout_ms
+ * = 50 would otherwise make it give up on every batch before the answer,
+ * and send each one again and again.
+ */
+static bool
+worker_source_check(int *newval, void **extra, GucSource source)
+{
+	if (settings_in_worker &&
+		(source == PGC_S_DATABASE || source == PGC_S_USER || source == PGC_S_DATABASE_USER))
+	{
+		GUC_check_errdetail("The sms_api worker takes this setting only from the server's configuration files.");
+		return false;
+	}
+	return true;
+}
+
 static bool
 base_url_check(char **newval, void **extra, GucSource source)
 {
@@ -206,21 +226,21 @@ settings_define(bool preloading)
 							&sms_api_timeout_ms,
 							10000, 1, 3600000,
 							PGC_USERSET, GUC_UNIT_MS,
-							NULL, NULL, NULL);
+							worker_source_check, NULL, NULL);
 	DefineCustomIntVariable("sms_api.connect_timeout_ms",
 							"Connect timeout.",
 							NULL,
 							&sms_api_connect_timeout_ms,
 							3000, 1, 600000,
 							PGC_USERSET, GUC_UNIT_MS,
-							NULL, NULL, NULL);
+							worker_source_check, NULL, NULL);
 	DefineCustomIntVariable("sms_api.max_retries",
 							"Automatic retries of a synchronous call where the API surely did not act.",
 							"Only after 429, 503 or a failure to connect.",
 							&sms_api_max_retries,
 							2, 0, 10,
 							PGC_USERSET, 0,
-							NULL, NULL, NULL);
+							worker_source_check, NULL, NULL);
 	DefineCustomIntVariable("sms_api.max_response_bytes",
 							"Larger answers from the API are refused.",
 							NULL,

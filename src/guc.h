@@ -23,6 +23,9 @@ extern char *sms_api_outbox_retention;
 
 extern void settings_define(bool preloading);
 
+/* Set by the worker before it connects: see worker_source_check. */
+extern bool settings_in_worker;
+
 /* Raise 55000 naming the first of base_url, username, token that is unusable. */
 extern void settings_require_credentials(void);
 

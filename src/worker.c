@@ -611,13 +611,19 @@ sms_api_worker_main(Datum main_arg)
 	pqsignal(SIGHUP, SignalHandlerForConfigReload);
 	pqsignal(SIGTERM, die);
 	BackgroundWorkerUnblockSignals();
+	settings_in_worker = true;
 	BackgroundWorkerInitializeConnection(sms_api_database, NULL, 0);
 	/*
-	 * The worker runs as the bootstrap superuser: a search_path from ALTER
-	 * DATABASE or ALTER ROLE must not decide which functions its statements
-	 * call (every name is qualified as well).
+	 * The worker runs as the bootstrap superuser: what ALTER DATABASE or
+	 * ALTER ROLE set must not decide which functions its statements call
+	 * (every name is qualified as well), nor make its transactions fail.
 	 */
 	SetConfigOption("search_path", "pg_catalog, pg_temp", PGC_SUSET, PGC_S_OVERRIDE);
+	SetConfigOption("statement_timeout", "0", PGC_SUSET, PGC_S_OVERRIDE);
+	SetConfigOption("lock_timeout", "0", PGC_SUSET, PGC_S_OVERRIDE);
+	SetConfigOption("idle_in_transaction_session_timeout", "0", PGC_SUSET, PGC_S_OVERRIDE);
+	SetConfigOption("default_transaction_read_only", "off", PGC_SUSET, PGC_S_OVERRIDE);
+	SetConfigOption("default_transaction_isolation", "read committed", PGC_SUSET, PGC_S_OVERRIDE);
 	pgstat_report_appname("sms_api worker");
 
 	worker_attach();

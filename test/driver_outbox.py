@@ -7,6 +7,7 @@ Each test takes `ctx` (ctx.cluster, ctx.sim, as in run.py) and raises
 AssertionError on failure; each leaves the worker quiet and the outbox
 empty behind it.
 """
+import os
 import subprocess
 import time
 
@@ -67,6 +68,35 @@ def worker_ignores_a_hostile_search_path(ctx):
         sql(ctx, "REVOKE CREATE ON SCHEMA public FROM sp_attacker")
         sql(ctx, "DROP SCHEMA IF EXISTS appdata")
         sql(ctx, "DROP ROLE sp_attacker")
+        restart_worker(ctx)
+        _fresh_outbox(ctx)
+
+
+@_test
+def worker_ignores_the_databases_settings(ctx):
+    """A database owner's ALTER DATABASE ... SET of a 1 ms sms_api.timeout_ms,
+    a 1 ms statement_timeout and read-only transactions: the worker takes
+    none of them, and sends each row once."""
+    _fresh_outbox(ctx)
+    # this test's own sessions keep working settings
+    os.environ["PGOPTIONS"] = "-c statement_timeout=0 -c default_transaction_read_only=off"
+    settings = {"sms_api.timeout_ms": "1", "statement_timeout": "'1ms'",
+                "default_transaction_read_only": "on"}
+    try:
+        for name, value in settings.items():
+            sql(ctx, "ALTER DATABASE regression SET %s = %s" % (name, value))
+        restart_worker(ctx)
+        wait_for(ctx, "SELECT count(*) = 1 FROM pg_stat_activity WHERE backend_type = 'sms_api worker'",
+                 what="the worker to come back")
+        _queue(ctx, 3, "11965")
+        wait_for(ctx, "SELECT count(*) = 3 FROM sms_api.outbox WHERE state = 'sent' AND attempts = 1",
+                 what="the rows to be sent once each")
+        sent = sum(len(r["body"]["messages"]) for r in _bulk_requests(ctx))
+        assert sent == 3, "the API got %d messages for 3 rows" % sent
+    finally:
+        for name in settings:
+            sql(ctx, "ALTER DATABASE regression RESET %s" % name)
+        del os.environ["PGOPTIONS"]
         restart_worker(ctx)
         _fresh_outbox(ctx)
 
