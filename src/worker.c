@@ -302,12 +302,29 @@ in_transaction(bool (*fn) (void), bool *result)
 	return run_step(fn, result, true);
 }
 
+/*
+ * A poll's merge waits at most this long for a row a session holds (say,
+ * an open transaction that called ingest()): it fails and is tried again
+ * after a backoff, and reconciliation brings back what the page held,
+ * instead of one session stalling the worker, and the outbox with it. The
+ * drain keeps waiting: its records must not fail after the API accepted.
+ */
+#define POLL_LOCK_TIMEOUT "5s"
+
+static void
+limit_lock_waits(void)
+{
+	(void) set_config_option("lock_timeout", POLL_LOCK_TIMEOUT, PGC_SUSET, PGC_S_OVERRIDE,
+							 GUC_ACTION_LOCAL, true, 0, false);
+}
+
 /* One page of the status list; true if it held anything. */
 static bool
 status_page(void)
 {
 	StatusList	list;
 
+	limit_lock_waits();
 	query_status_list(&list);
 	pg_atomic_fetch_add_u64(&sms_api_shared->statuses_merged, store_statuses(&list));
 	return list.n + list.skipped > 0;
@@ -373,6 +390,7 @@ reconcile_statuses(void)
 	cursor_set = (n == RECONCILE_BATCH);
 	if (n == 0)
 		return false;
+	limit_lock_waits();
 	query_status_search(ids, n, NULL, 0, &list);
 	pg_atomic_fetch_add_u64(&sms_api_shared->statuses_merged, store_statuses(&list));
 	return true;
@@ -384,6 +402,7 @@ mo_page(void)
 {
 	MoList		list;
 
+	limit_lock_waits();
 	query_mo_list(NULL, &list);
 	pg_atomic_fetch_add_u64(&sms_api_shared->mos_merged, store_mos(&list));
 	return list.n + list.skipped >= MO_PAGE_MAX;
@@ -411,6 +430,7 @@ reconcile_mos(void)
 	if (mo_window_end != 0 && mo_window_end <= start)
 		mo_window_end = 0;
 	end = mo_window_end != 0 ? mo_window_end : began;
+	limit_lock_waits();
 	query_mo_search(&start, mo_window_end != 0 ? &end : NULL, NULL, &list);
 	pg_atomic_fetch_add_u64(&sms_api_shared->mos_merged, store_mos(&list));
 	capped = list.n + list.skipped >= MO_PAGE_MAX;

@@ -102,6 +102,38 @@ def worker_ignores_the_databases_settings(ctx):
 
 
 @_test
+def a_held_status_row_does_not_stall_the_outbox(ctx):
+    """A session that called ingest() for a known id and keeps its
+    transaction open: the worker's poll of that id gives up after 5 s, and
+    the outbox keeps draining meanwhile; the status arrives afterwards."""
+    _fresh_outbox(ctx)
+    msg = sql(ctx, "SELECT id FROM sms_api.sms_send('5511964000001', 'held')")
+    holder = subprocess.Popen(ctx.cluster.psql_cmd("regression") + [
+        "-c", "BEGIN; SELECT sms_api.ingest('{\"id\": \"%s\", \"carrierName\": \"held\", "
+              "\"sentStatusCode\": 2}'); SELECT pg_sleep(25); COMMIT;" % msg],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        wait_for(ctx, "SELECT count(*) = 1 FROM pg_stat_activity "
+                      "WHERE wait_event = 'PgSleep' AND query LIKE '%%ingest%%'",
+                 what="the session to hold the row")
+        sim_control(ctx.sim, "/_sim/config", {"query_rate": 0})
+        configure(ctx, status_poll_interval_ms=200, query_rate_limit=0)
+        wait_for(ctx, "SELECT count(*) = 1 FROM pg_stat_activity WHERE backend_type = 'sms_api worker' "
+                      "AND wait_event_type = 'Lock'", what="the worker's poll to wait for the row")
+        sql(ctx, "SELECT sms_api.sms_queue('5511964000002', 'not stalled')")
+        wait_for(ctx, "SELECT state = 'sent' FROM sms_api.outbox", timeout=15,
+                 what="the queued row to be sent while the status row is held")
+        assert holder.poll() is None, "the holding session ended early: %s" % holder.stderr.read()
+    finally:
+        holder.kill()
+        holder.wait()
+    wait_for(ctx, "SELECT delivered_status_code = 4 FROM sms_api.message_status WHERE id = '%s'" % msg,
+             timeout=30, what="the held id's status once the session is gone")
+    quiet_worker(ctx)
+    _fresh_outbox(ctx)
+
+
+@_test
 def cancelled_calls_give_their_rate_slots_back(ctx):
     """300 status calls cancelled by a 3 ms statement_timeout book nothing
     ahead: a call made right after gets its turn within the 1/s pace."""
