@@ -100,9 +100,6 @@ enum
 #define RETRY_BASE_MS 1000
 #define RETRY_MAX_MS (300 * 1000)
 
-/* A stored text longer than this many bytes is not even read. */
-#define MAX_ROW_TEXT_BYTES(chars) MAX_STORED_TEXT_BYTES(chars)
-
 static MemoryContext drain_cxt = NULL;
 static Batch *queue;			/* batches still to send */
 static Batch inflight[HTTP_MAX_PARALLEL];	/* the round being sent */
@@ -237,14 +234,14 @@ claim_sql(void)
 						   "ORDER BY next_attempt_at, id LIMIT $1 FOR UPDATE SKIP LOCKED)) "
 						   "RETURNING o.id, o.attempts, ");
 	append_guarded(&sql, "destination", 64);
-	append_guarded(&sql, "message_text", MAX_ROW_TEXT_BYTES(MAX_MESSAGE_TEXT));
-	append_guarded(&sql, "correlation_id", MAX_ROW_TEXT_BYTES(MAX_CORRELATION_ID));
-	append_guarded(&sql, "extra_info", MAX_ROW_TEXT_BYTES(MAX_EXTRA_INFO));
+	append_guarded(&sql, "message_text", MAX_STORED_TEXT_BYTES(MAX_MESSAGE_TEXT));
+	append_guarded(&sql, "correlation_id", MAX_STORED_TEXT_BYTES(MAX_CORRELATION_ID));
+	append_guarded(&sql, "extra_info", MAX_STORED_TEXT_BYTES(MAX_EXTRA_INFO));
 	appendStringInfoString(&sql,
 						   "o.flash, pg_catalog.floor(extract(epoch FROM o.scheduled_at) * 1000)::int8, "
 						   "pg_catalog.floor(extract(epoch FROM o.expires_at) * 1000)::int8, ");
-	append_guarded(&sql, "campaign_alias", MAX_ROW_TEXT_BYTES(MAX_NAME_TEXT));
-	append_guarded(&sql, "sub_account", MAX_ROW_TEXT_BYTES(MAX_NAME_TEXT));
+	append_guarded(&sql, "campaign_alias", MAX_STORED_TEXT_BYTES(MAX_NAME_TEXT));
+	append_guarded(&sql, "sub_account", MAX_STORED_TEXT_BYTES(MAX_NAME_TEXT));
 	appendStringInfo(&sql, "CASE WHEN %s THEN NULL ELSE o.options::text END, ", options_big);
 	appendStringInfo(&sql,
 					 "pg_catalog.concat(o.campaign_alias, E'\\x1f', CASE WHEN o.options IS NOT NULL "
@@ -267,9 +264,9 @@ claim_sql(void)
 					 "OR pg_catalog.octet_length(o.extra_info) > %d "
 					 "OR pg_catalog.octet_length(o.campaign_alias) > %d "
 					 "OR pg_catalog.octet_length(o.sub_account) > %d OR %s",
-					 MAX_ROW_TEXT_BYTES(MAX_MESSAGE_TEXT), MAX_ROW_TEXT_BYTES(MAX_CORRELATION_ID),
-					 MAX_ROW_TEXT_BYTES(MAX_EXTRA_INFO), MAX_ROW_TEXT_BYTES(MAX_NAME_TEXT),
-					 MAX_ROW_TEXT_BYTES(MAX_NAME_TEXT), options_big);
+					 MAX_STORED_TEXT_BYTES(MAX_MESSAGE_TEXT), MAX_STORED_TEXT_BYTES(MAX_CORRELATION_ID),
+					 MAX_STORED_TEXT_BYTES(MAX_EXTRA_INFO), MAX_STORED_TEXT_BYTES(MAX_NAME_TEXT),
+					 MAX_STORED_TEXT_BYTES(MAX_NAME_TEXT), options_big);
 	return sql.data;
 }
 
