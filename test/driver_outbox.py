@@ -35,6 +35,17 @@ def _queue(ctx, n, prefix, extra=""):
              "FROM generate_series(1, %d) g" % (prefix, extra, n))
 
 
+def _new_worker(ctx):
+    """Terminate the worker and wait for its successor, which connects
+    (and reads the database's settings) anew."""
+    old = worker_pid(ctx)
+    restart_worker(ctx)
+    deadline = time.time() + 10
+    while worker_pid(ctx) in ("", old):
+        assert time.time() < deadline, "the worker was not back within 10 s"
+        time.sleep(0.05)
+
+
 def _bulk_requests(ctx):
     return sim_requests(ctx, "/v1/send-bulk-sms")
 
@@ -54,9 +65,7 @@ def worker_ignores_a_hostile_search_path(ctx):
              "RETURN QUERY SELECT x FROM pg_catalog.unnest($1) AS x; END$$")
     try:
         sql(ctx, "ALTER DATABASE regression SET search_path = appdata, public")
-        restart_worker(ctx)
-        wait_for(ctx, "SELECT count(*) = 1 FROM pg_stat_activity WHERE backend_type = 'sms_api worker'",
-                 what="the worker to come back")
+        _new_worker(ctx)
         _queue(ctx, 3, "11966")
         wait_for(ctx, "SELECT count(*) = 3 FROM sms_api.outbox WHERE state = 'sent'",
                  what="the rows to be sent")
@@ -85,9 +94,7 @@ def worker_ignores_the_databases_settings(ctx):
     try:
         for name, value in settings.items():
             sql(ctx, "ALTER DATABASE regression SET %s = %s" % (name, value))
-        restart_worker(ctx)
-        wait_for(ctx, "SELECT count(*) = 1 FROM pg_stat_activity WHERE backend_type = 'sms_api worker'",
-                 what="the worker to come back")
+        _new_worker(ctx)
         _queue(ctx, 3, "11965")
         wait_for(ctx, "SELECT count(*) = 3 FROM sms_api.outbox WHERE state = 'sent' AND attempts = 1",
                  what="the rows to be sent once each")
