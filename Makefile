@@ -9,30 +9,11 @@ EXTENSION = sms_api
 # update from 0.1.0 (see sql/schema.sql).
 DATA = sql/sms_api--0.1.0.sql sql/sms_api--0.1.0--0.2.0.sql sms_api--0.1.0.control
 DATA_built = sql/sms_api--0.2.0.sql
-OBJS = \
-	src/sms_api.o \
-	src/guc.o \
-	src/http.o \
-	src/api.o \
-	src/ratelimit.o \
-	src/backoff.o \
-	src/json.o \
-	src/json_answer.o \
-	src/scrub.o \
-	src/validate.o \
-	src/send.o \
-	src/bulk.o \
-	src/query.o \
-	src/store.o \
-	src/deferred.o \
-	src/srf.o \
-	src/shmem.o \
-	src/worker.o \
-	src/admin.o \
-	src/ingest.o \
-	src/outbox.o \
-	src/drain.o \
-	src/trigger.o
+# A provider is one folder under src/providers; src/core and src/http know
+# none of them (src/providers/registry.c lists them).
+CORE_OBJS = $(patsubst %.c,%.o,$(wildcard src/core/*.c src/http/*.c))
+PROVIDER_OBJS = $(patsubst %.c,%.o,$(wildcard src/providers/*.c src/providers/*/*.c))
+OBJS = $(CORE_OBJS) $(PROVIDER_OBJS)
 
 PG_CONFIG ?= pg_config
 SHLIB_LINK = -lcurl -ljson-c

@@ -527,12 +527,13 @@ PERF_EXTERNAL = ("fmgr_security_definer", "SPI_execute_plan", "ExecCheckIndexCon
 def source_files():
     """function name -> src/file.c, from the definitions (name at a line's start)."""
     where = {}
-    srcdir = os.path.join(REPO, "src")
-    for name in sorted(os.listdir(srcdir)):
-        if name.endswith(".c"):
-            with open(os.path.join(srcdir, name), errors="replace") as f:
-                for m in re.finditer(r"^([A-Za-z_]\w*)\(", f.read(), re.M):
-                    where.setdefault(m.group(1), "src/" + name)
+    for dirpath, _, names in sorted(os.walk(os.path.join(REPO, "src"))):
+        for name in sorted(names):
+            if name.endswith(".c"):
+                path = os.path.join(dirpath, name)
+                with open(path, errors="replace") as f:
+                    for m in re.finditer(r"^([A-Za-z_]\w*)\(", f.read(), re.M):
+                        where.setdefault(m.group(1), os.path.relpath(path, REPO))
     return where
 
 

@@ -7,7 +7,7 @@
 #ifndef SMS_API_SCRUB_H
 #define SMS_API_SCRUB_H
 
-#include "codec.h"
+#include "providers/sinch/codec.h"
 
 /* Overwrite every occurrence of each secret (a NULL-terminated list) with '*'. */
 extern void scrub_secrets(char *text, size_t len, const char *const *secrets);

@@ -21,9 +21,9 @@
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
 
-#include "outbox.h"
-#include "sms_api.h"
-#include "validate.h"
+#include "core/outbox.h"
+#include "core/sms_api.h"
+#include "providers/sinch/validate.h"
 
 /* A destination has at most 16 characters; more is read only this far. */
 #define MAX_DESTINATION_CHARS 64

@@ -6,7 +6,7 @@
 
 #include "common/pg_prng.h"
 
-#include "backoff.h"
+#include "core/backoff.h"
 
 double
 backoff_random_fraction(void)

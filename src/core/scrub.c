@@ -7,8 +7,8 @@
  */
 #include "postgres.h"
 
-#include "guc.h"
-#include "scrub.h"
+#include "core/guc.h"
+#include "core/scrub.h"
 
 void
 scrub_secrets(char *text, size_t len, const char *const *secrets)

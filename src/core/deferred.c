@@ -14,7 +14,7 @@
 #include "utils/guc.h"
 #include "utils/snapmgr.h"
 
-#include "deferred.h"
+#include "core/deferred.h"
 
 #define MAX_FLUSHES 4
 

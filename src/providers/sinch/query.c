@@ -15,15 +15,15 @@
 #include "utils/lsyscache.h"
 #include "utils/timestamp.h"
 
-#include "api.h"
-#include "codec.h"
-#include "scrub.h"
-#include "http.h"
-#include "sms_api.h"
-#include "srf.h"
-#include "query.h"
-#include "store.h"
-#include "validate.h"
+#include "core/api.h"
+#include "providers/sinch/codec.h"
+#include "core/scrub.h"
+#include "http/http.h"
+#include "core/sms_api.h"
+#include "core/srf.h"
+#include "providers/sinch/query.h"
+#include "providers/sinch/store.h"
+#include "providers/sinch/validate.h"
 
 PG_FUNCTION_INFO_V1(sms_status);
 PG_FUNCTION_INFO_V1(sms_status_list);

@@ -5,7 +5,7 @@
 #ifndef SMS_API_RATELIMIT_H
 #define SMS_API_RATELIMIT_H
 
-#include "api.h"
+#include "core/api.h"
 
 /* Wait (interruptibly) until a request of this kind may start. */
 extern void ratelimit_acquire(ApiKind kind);

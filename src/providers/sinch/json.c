@@ -7,8 +7,8 @@
 
 #include <limits.h>
 
-#include "codec.h"
-#include "json_internal.h"
+#include "providers/sinch/codec.h"
+#include "providers/sinch/json_internal.h"
 
 /* Nesting deeper than this in an answer is refused. */
 #define JSON_MAX_DEPTH 32

@@ -18,8 +18,8 @@
 #include "utils/guc.h"
 #include "utils/memutils.h"
 
-#include "guc.h"
-#include "sms_api.h"
+#include "core/guc.h"
+#include "core/sms_api.h"
 
 #define SECRET_MASK "********"
 #define TOKEN_MAX_BYTES 4096

@@ -6,7 +6,7 @@
 #ifndef SMS_API_QUERY_H
 #define SMS_API_QUERY_H
 
-#include "codec.h"
+#include "providers/sinch/codec.h"
 #include "datatype/timestamp.h"
 
 extern void query_status_search(char *const *ids, int nids,

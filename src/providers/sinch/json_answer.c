@@ -9,9 +9,9 @@
 
 #include <errno.h>
 
-#include "codec.h"
-#include "json_internal.h"
-#include "scrub.h"
+#include "providers/sinch/codec.h"
+#include "providers/sinch/json_internal.h"
+#include "core/scrub.h"
 
 /* Longest errorMessage we repeat in DETAIL. */
 #define ERROR_MESSAGE_MAX 500

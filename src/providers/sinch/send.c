@@ -10,13 +10,13 @@
 #include "utils/builtins.h"
 #include "utils/uuid.h"
 
-#include "api.h"
-#include "codec.h"
-#include "scrub.h"
-#include "send_result.h"
-#include "sms_api.h"
-#include "store.h"
-#include "validate.h"
+#include "core/api.h"
+#include "providers/sinch/codec.h"
+#include "core/scrub.h"
+#include "providers/sinch/send_result.h"
+#include "core/sms_api.h"
+#include "providers/sinch/store.h"
+#include "providers/sinch/validate.h"
 
 PG_FUNCTION_INFO_V1(sms_send);
 

@@ -14,13 +14,13 @@
 #include "fmgr.h"
 #include "miscadmin.h"
 
-#include "deferred.h"
-#include "guc.h"
-#include "outbox.h"
-#include "shmem.h"
-#include "store.h"
-#include "worker.h"
-#include "sms_api.h"
+#include "core/deferred.h"
+#include "core/guc.h"
+#include "core/outbox.h"
+#include "core/shmem.h"
+#include "providers/sinch/store.h"
+#include "core/worker.h"
+#include "core/sms_api.h"
 
 PG_MODULE_MAGIC;
 

@@ -5,7 +5,7 @@
 #ifndef SMS_API_STORE_H
 #define SMS_API_STORE_H
 
-#include "codec.h"
+#include "providers/sinch/codec.h"
 
 /* Record ids the API accepted (status columns NULL); existing ids are kept. */
 extern void store_sent(int n, const pg_uuid_t *ids, char *const *correlation_ids,

@@ -9,9 +9,9 @@
 #include "utils/builtins.h"
 #include "utils/timestamp.h"
 
-#include "shmem.h"
-#include "sms_api.h"
-#include "srf.h"
+#include "core/shmem.h"
+#include "core/sms_api.h"
+#include "core/srf.h"
 
 PG_FUNCTION_INFO_V1(sms_wake);
 PG_FUNCTION_INFO_V1(sms_worker_status);

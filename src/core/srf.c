@@ -9,7 +9,7 @@
 #include "funcapi.h"
 #include "miscadmin.h"
 
-#include "srf.h"
+#include "core/srf.h"
 
 void
 srf_init(FunctionCallInfo fcinfo, SrfResult *out)

@@ -39,15 +39,15 @@
 #include "utils/timestamp.h"
 #include "utils/uuid.h"
 
-#include "api.h"
-#include "backoff.h"
-#include "drain.h"
-#include "guc.h"
-#include "query.h"
-#include "shmem.h"
-#include "sms_api.h"
-#include "store.h"
-#include "worker.h"
+#include "core/api.h"
+#include "core/backoff.h"
+#include "core/drain.h"
+#include "core/guc.h"
+#include "providers/sinch/query.h"
+#include "core/shmem.h"
+#include "core/sms_api.h"
+#include "providers/sinch/store.h"
+#include "core/worker.h"
 
 PGDLLEXPORT void sms_api_worker_main(Datum main_arg);
 

@@ -25,7 +25,7 @@
 #include "utils/numeric.h"
 #include "utils/timestamp.h"
 
-#include "validate.h"
+#include "providers/sinch/validate.h"
 
 #define MIN_DESTINATION_DIGITS 10
 #define MAX_DESTINATION_DIGITS 15

@@ -7,7 +7,7 @@
 #ifndef SMS_API_API_H
 #define SMS_API_API_H
 
-#include "http.h"
+#include "http/http.h"
 
 typedef enum ApiKind
 {

@@ -22,12 +22,12 @@
 #include "utils/memutils.h"
 #include "utils/timestamp.h"
 
-#include "guc.h"
-#include "deferred.h"
-#include "outbox.h"
-#include "shmem.h"
-#include "sms_api.h"
-#include "validate.h"
+#include "core/guc.h"
+#include "core/deferred.h"
+#include "core/outbox.h"
+#include "core/shmem.h"
+#include "core/sms_api.h"
+#include "providers/sinch/validate.h"
 
 PG_FUNCTION_INFO_V1(sms_queue);
 PG_FUNCTION_INFO_V1(sms_prune);

@@ -11,7 +11,7 @@
 #include "storage/shmem.h"
 #include "utils/timestamp.h"
 
-#include "shmem.h"
+#include "core/shmem.h"
 
 SmsApiShared *sms_api_shared = NULL;
 

@@ -19,14 +19,14 @@
 #include "utils/jsonb.h"
 #include "utils/memutils.h"
 
-#include "api.h"
-#include "codec.h"
-#include "scrub.h"
-#include "send_result.h"
-#include "sms_api.h"
-#include "srf.h"
-#include "store.h"
-#include "validate.h"
+#include "core/api.h"
+#include "providers/sinch/codec.h"
+#include "core/scrub.h"
+#include "providers/sinch/send_result.h"
+#include "core/sms_api.h"
+#include "core/srf.h"
+#include "providers/sinch/store.h"
+#include "providers/sinch/validate.h"
 
 PG_FUNCTION_INFO_V1(sms_send_bulk);
 PG_FUNCTION_INFO_V1(sms_send_bulk_json);

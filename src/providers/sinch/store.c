@@ -28,8 +28,8 @@
 #include "utils/resowner.h"
 #include "utils/timestamp.h"
 
-#include "deferred.h"
-#include "store.h"
+#include "core/deferred.h"
+#include "providers/sinch/store.h"
 
 /* Milliseconds from the Unix epoch to PostgreSQL's (2000-01-01). */
 #define PG_EPOCH_UNIX_MS INT64CONST(946684800000)

@@ -21,9 +21,9 @@
 #include "storage/latch.h"
 #include "utils/timestamp.h"
 
-#include "guc.h"
-#include "ratelimit.h"
-#include "shmem.h"
+#include "core/guc.h"
+#include "core/ratelimit.h"
+#include "core/shmem.h"
 
 #define RATELIMIT_HORIZON_US USECS_PER_SEC
 

@@ -16,12 +16,12 @@
 #include "utils/guc.h"
 #include "utils/jsonb.h"
 
-#include "guc.h"
+#include "core/guc.h"
 
-#include "codec.h"
-#include "scrub.h"
-#include "sms_api.h"
-#include "store.h"
+#include "providers/sinch/codec.h"
+#include "core/scrub.h"
+#include "core/sms_api.h"
+#include "providers/sinch/store.h"
 
 PG_FUNCTION_INFO_V1(sms_ingest);
 

@@ -13,12 +13,12 @@
 #include "pgstat.h"
 #include "storage/latch.h"
 #include "utils/timestamp.h"
-#include "api.h"
-#include "backoff.h"
-#include "codec.h"
-#include "guc.h"
-#include "ratelimit.h"
-#include "sms_api.h"
+#include "core/api.h"
+#include "core/backoff.h"
+#include "providers/sinch/codec.h"
+#include "core/guc.h"
+#include "core/ratelimit.h"
+#include "core/sms_api.h"
 
 ApiCounters api_counters;
 

@@ -14,9 +14,9 @@
 #include "miscadmin.h"
 #include "utils/memutils.h"
 
-#include "guc.h"
-#include "http.h"
-#include "sms_api.h"
+#include "core/guc.h"
+#include "http/http.h"
+#include "core/sms_api.h"
 
 /* Longest wait between two interrupt checks. */
 #define HTTP_POLL_SLICE_MS 10
