@@ -57,7 +57,7 @@ def free_port():
 
 
 class Simulator:
-    """test/simulator.py on free ports, HTTP and HTTPS with a test CA."""
+    """test/sim/simulator.py on free ports, HTTP and HTTPS with a test CA."""
 
     def __init__(self, root, username="demo", token=None):
         self.root = root
@@ -72,7 +72,7 @@ class Simulator:
         os.makedirs(self.certs, exist_ok=True)
         self.log = open(os.path.join(self.root, "simulator.log"), "w")
         self.proc = subprocess.Popen(
-            [sys.executable, os.path.join(REPO, "test", "simulator.py"),
+            [sys.executable, os.path.join(REPO, "test", "sim", "simulator.py"),
              "--port", "0", "--tls-port", "0", "--cert-dir", self.certs,
              "--username", self.username, "--token", self.token,
              "--admin-users", self.username,

@@ -1,5 +1,5 @@
 'use strict';
-// Fault injection through /_sim/fault: each kind does what SIMULATOR.md
+// Fault injection through /_sim/fault: each kind does what test/sim/README.md
 // says, faults are consumed FIFO per matching path, come before auth and
 // rate checks, and "process" makes the API act before the answer is lost.
 

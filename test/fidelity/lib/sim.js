@@ -11,7 +11,7 @@ const path = require('node:path');
 const MovileMessaging = require('movile-messaging');
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
-const SIMULATOR = path.join(ROOT, 'test', 'simulator.py');
+const SIMULATOR = path.join(ROOT, 'test', 'sim', 'simulator.py');
 const SIMCTL = path.join(ROOT, 'test', 'simctl');
 const FIXTURES = path.join(ROOT, 'test', 'fixtures');
 const USER = 'demo';
@@ -21,7 +21,7 @@ const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f
 // One keep-alive agent, as the extension reuses one connection.
 const agent = new http.Agent({ keepAlive: true, maxSockets: 4 });
 
-// Starts `python3 test/simulator.py` on free ports (HTTP and HTTPS) and
+// Starts `python3 test/sim/simulator.py` on free ports (HTTP and HTTPS) and
 // resolves once its ready file exists.
 async function startSimulator() {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sim-fidelity-'));

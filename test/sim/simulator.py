@@ -5,7 +5,7 @@ It answers the documented /v1 endpoints (send, bulk send, status search and
 list, MO list and search) the way the documentation says the real service
 does, and adds a control API under /_sim/ (no auth) through which tests
 reset it, change its timing, inject faults and MOs, and read back what the
-client sent. See test/SIMULATOR.md for the user's view; the reference is
+client sent. See test/sim/README.md for the user's view; the reference is
 shared/reference/sinch-sms-api.md.
 
 Python 3 standard library only.
