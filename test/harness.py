@@ -57,12 +57,20 @@ def free_port():
 
 
 class Simulator:
-    """test/sim/simulator.py on free ports, HTTP and HTTPS with a test CA."""
+    """test/sim/simulator.py on free ports, HTTP and HTTPS with a test CA.
+    Sinch: username, token. Reach: reach_key, reach_secret,
+    reach_short_name, and reach_url (the API root, for
+    sms_api.reach_base_url)."""
 
-    def __init__(self, root, username="demo", token=None):
+    def __init__(self, root, username="demo", token=None, reach_key=None,
+                 reach_secret=None, reach_short_name="SIMCO"):
         self.root = root
         self.username = username
         self.token = token or "sim-" + secrets.token_hex(16)
+        self.reach_key = reach_key or "rk-" + secrets.token_hex(8)
+        self.reach_secret = reach_secret or "rs-" + secrets.token_hex(16)
+        self.reach_short_name = reach_short_name
+        self.reach_url = None
         self.certs = os.path.join(root, "certs")
         self.ready = os.path.join(root, "simulator.json")
         self.proc = None
@@ -76,6 +84,8 @@ class Simulator:
              "--port", "0", "--tls-port", "0", "--cert-dir", self.certs,
              "--username", self.username, "--token", self.token,
              "--admin-users", self.username,
+             "--reach-api-key", self.reach_key, "--reach-api-secret", self.reach_secret,
+             "--reach-short-name", self.reach_short_name,
              "--ready-file", self.ready],
             stdout=self.log, stderr=subprocess.STDOUT)
         deadline = time.time() + 30
@@ -86,6 +96,7 @@ class Simulator:
         with open(self.ready) as f:
             info = json.load(f)
         self.http, self.https, self.ca = info["http"], info["https"], info["ca"]
+        self.reach_url = self.http + "/reach/api/rest"
         # the server's OS user reads the CA files
         for name in os.listdir(self.certs):
             if name.endswith(".pem"):

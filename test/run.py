@@ -509,6 +509,8 @@ def main():
         cluster.init().start()
         env = dict(os.environ, SIM_URL=sim.http, SIM_HTTPS=sim.https, SIM_CA=sim.ca,
                    SIM_OTHER_CA=os.path.join(sim.certs, "other-ca.pem"),
+                   REACH_URL=sim.reach_url, REACH_KEY=sim.reach_key,
+                   REACH_SECRET=sim.reach_secret, REACH_SHORT_NAME=sim.reach_short_name,
                    SIM_STATE_DIR=root, TEST_ROOT=root, PGTZ="UTC")
         if "regress" in parts:
             run_regress(cluster, sim, env, results, only)
