@@ -9,9 +9,15 @@ const http = require('node:http');
 const os = require('node:os');
 const path = require('node:path');
 const MovileMessaging = require('movile-messaging');
+const reachSigner = require('./reach-signer');
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 const SIMULATOR = path.join(ROOT, 'test', 'sim', 'simulator.py');
+// The simulator's Reach defaults (--reach-api-key etc.), and its API root.
+const REACH_KEY = 'reach-demo-key';
+const REACH_SECRET = 'reach-demo-secret';
+const REACH_SHORT_NAME = 'SIMCO';
+const REACH_BASE = '/reach/api/rest';
 const SIMCTL = path.join(ROOT, 'test', 'simctl');
 const FIXTURES = path.join(ROOT, 'test', 'fixtures');
 const USER = 'demo';
@@ -130,6 +136,31 @@ function movileClient(sim, token = TOKEN) {
   return client;
 }
 
+// A signed Reach request: endpoint under REACH_BASE ('/messages'...),
+// params the query (object or [name, value] pairs), body an object (sent
+// as JSON) or a string. signParams / signBody sign something other than
+// what is sent (tampering); a header given as null is left out.
+function reach(sim, method, endpoint, {
+  params, body, apiKey = REACH_KEY, apiSecret = REACH_SECRET, date, headers = {},
+  signParams, signBody, agent: ownAgent,
+} = {}) {
+  const text = body === undefined || typeof body === 'string' ? body : JSON.stringify(body);
+  const signed = reachSigner.signedHeaders({
+    apiKey,
+    apiSecret,
+    params: signParams === undefined ? params : signParams,
+    body: signBody === undefined ? (text || '') : signBody,
+    date: date === undefined ? reachSigner.httpDate() : date,
+  });
+  const all = Object.fromEntries(Object.entries({ ...signed, ...headers })
+    .filter(([, v]) => v !== null && v !== undefined));
+  const query = reachSigner.urlQuery(params);
+  const url = `${REACH_BASE}${endpoint}${query ? `?${query}` : ''}`;
+  return request(sim.http, method, url, {
+    body: text, headers: all, auth: false, ...(ownAgent === undefined ? {} : { agent: ownAgent }),
+  });
+}
+
 function fixture(name) {
   return fs.readFileSync(path.join(FIXTURES, name), 'utf8');
 }
@@ -137,6 +168,11 @@ function fixture(name) {
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 module.exports = {
+  REACH_KEY,
+  REACH_SECRET,
+  REACH_SHORT_NAME,
+  REACH_BASE,
+  reach,
   SIMCTL,
   UUID_RE,
   USER,
