@@ -3,7 +3,8 @@
 -- the setting, before any request.
 \! test/simctl reset
 
-SELECT name, CASE WHEN name IN ('sms_api.base_url', 'sms_api.token_file')
+SELECT name, CASE WHEN name IN ('sms_api.base_url', 'sms_api.token_file', 'sms_api.reach_base_url',
+                                 'sms_api.reach_api_secret_file', 'sms_api.reach_short_name')
                   THEN '(set by the test driver)' ELSE setting END AS setting, unit, context, vartype, min_val, max_val, boot_val
   FROM pg_settings WHERE name LIKE 'sms\_api.%' ORDER BY name;
 

@@ -86,3 +86,159 @@ SELECT pg_catalog.pg_extension_config_dump('sms_api.outbox', '');
 SELECT pg_catalog.pg_extension_config_dump('sms_api.outbox_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('sms_api.message_status', '');
 SELECT pg_catalog.pg_extension_config_dump('sms_api.mo_message', '');
+
+-- Providers -------------------------------------------------------------------
+
+-- Each outbox row goes through one provider; provider_ref is that provider's
+-- own id for the message (Sinch's id as text, Reach's message_id).
+-- dedupe_key is for idempotent queueing (not filled yet). A row inserted
+-- without a provider goes through Sinch, as every row did in 0.1.0.
+ALTER TABLE sms_api.outbox
+    ADD COLUMN provider text NOT NULL DEFAULT 'sinch',
+    ADD COLUMN provider_ref text,
+    ADD COLUMN dedupe_key text;
+UPDATE sms_api.outbox SET provider_ref = message_id::text WHERE message_id IS NOT NULL;
+-- the drain claims each provider's due rows on its own
+DROP INDEX sms_api.outbox_due;
+CREATE INDEX outbox_due ON sms_api.outbox (provider, next_attempt_at, id)
+    WHERE next_attempt_at IS NOT NULL;
+
+-- sms_queue gains provider and dedupe_key. A new signature is a new
+-- function: the grants on the old one are carried over.
+DO $$
+DECLARE
+  old_fn oid := 'sms_api.sms_queue(text, text, text, text, boolean, timestamptz, timestamptz, text, text, jsonb)'::pg_catalog.regprocedure;
+  grants text[];
+  g text;
+BEGIN
+  SELECT pg_catalog.array_agg(pg_catalog.format('GRANT EXECUTE ON FUNCTION sms_api.sms_queue(text, text, text, text, boolean, timestamptz, timestamptz, text, text, jsonb, text, text) TO %s%s',
+                                CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE pg_catalog.quote_ident(r.rolname) END,
+                                CASE WHEN a.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END))
+    INTO grants
+    FROM pg_catalog.pg_proc p, pg_catalog.aclexplode(p.proacl) a
+    LEFT JOIN pg_catalog.pg_roles r ON r.oid = a.grantee
+   WHERE p.oid = old_fn AND a.privilege_type = 'EXECUTE' AND a.grantee <> p.proowner;
+  EXECUTE 'DROP FUNCTION sms_api.sms_queue(text, text, text, text, boolean, timestamptz, timestamptz, text, text, jsonb)';
+  EXECUTE $f$
+CREATE FUNCTION sms_api.sms_queue(
+    destination    text,
+    message_text   text,
+    correlation_id text        DEFAULT NULL,
+    extra_info     text        DEFAULT NULL,
+    flash          boolean     DEFAULT NULL,
+    scheduled_at   timestamptz DEFAULT NULL,
+    expires_at     timestamptz DEFAULT NULL,
+    campaign_alias text        DEFAULT NULL,
+    sub_account    text        DEFAULT NULL,
+    options        jsonb       DEFAULT NULL,
+    provider       text        DEFAULT NULL,
+    dedupe_key     text        DEFAULT NULL
+) RETURNS bigint
+AS 'MODULE_PATHNAME', 'sms_queue'
+LANGUAGE C VOLATILE PARALLEL UNSAFE
+SECURITY DEFINER SET search_path = pg_catalog, sms_api, pg_temp
+$f$;
+  EXECUTE 'REVOKE ALL ON FUNCTION sms_api.sms_queue(text, text, text, text, boolean, timestamptz, timestamptz, text, text, jsonb, text, text) FROM PUBLIC';
+  IF grants IS NOT NULL THEN
+    FOREACH g IN ARRAY grants LOOP
+      EXECUTE g;
+    END LOOP;
+  END IF;
+END $$;
+COMMENT ON FUNCTION sms_api.sms_queue(text, text, text, text, boolean, timestamptz, timestamptz, text, text, jsonb, text, text) IS
+  'Queue one SMS in sms_api.outbox (through provider, default sinch); the worker sends it once the transaction commits. Returns the outbox id';
+COMMENT ON FUNCTION sms_api.sms_alert_trigger() IS
+  'FOR EACH ROW trigger: (destination column, template with {column} placeholders[, provider]) queues an SMS through sms_queue';
+
+-- Reach -----------------------------------------------------------------------
+
+-- Every Reach Message object received (answers and listings), by message_id.
+CREATE TABLE sms_api.reach_message (
+    message_id       text PRIMARY KEY,
+    id               text,
+    short_code       text,
+    country          text,
+    msisdn           text,
+    direction        text,
+    status           text,
+    message          text,
+    total_recipients int,
+    sent_from        text,
+    sent_count       int,
+    error_count      int,
+    total_monitors   int,
+    is_scheduled     boolean,
+    is_billable      boolean,
+    created_on       timestamptz,
+    created_by       text,
+    type             int,
+    updated_at       timestamptz
+);
+CREATE INDEX reach_message_created_on ON sms_api.reach_message (created_on);
+COMMENT ON TABLE sms_api.reach_message IS
+  'Reach messages (MT and MO) as the API last reported them; updated_at is when the row was last merged';
+REVOKE ALL ON sms_api.reach_message FROM PUBLIC;
+SELECT pg_catalog.pg_extension_config_dump('sms_api.reach_message', '');
+
+CREATE FUNCTION sms_api.reach_send(msisdn text, message text, id text DEFAULT NULL)
+RETURNS sms_api.reach_message
+AS 'MODULE_PATHNAME', 'reach_send'
+LANGUAGE C VOLATILE PARALLEL UNSAFE
+SECURITY DEFINER SET search_path = pg_catalog, sms_api, pg_temp;
+COMMENT ON FUNCTION sms_api.reach_send(text, text, text) IS
+  'Send one SMS through Reach (POST /messages/send_to_contact); the answer is merged into reach_message and returned';
+
+CREATE FUNCTION sms_api.reach_send_to_tags(tags text[], message text, id text DEFAULT NULL)
+RETURNS sms_api.reach_message
+AS 'MODULE_PATHNAME', 'reach_send_to_tags'
+LANGUAGE C VOLATILE PARALLEL UNSAFE
+SECURITY DEFINER SET search_path = pg_catalog, sms_api, pg_temp;
+COMMENT ON FUNCTION sms_api.reach_send_to_tags(text[], text, text) IS
+  'Send one SMS to the contacts of Reach tags (POST /messages/send); returned, and stored once it has a message_id';
+
+CREATE FUNCTION sms_api.reach_messages(start_at timestamptz, end_at timestamptz,
+                                       direction text DEFAULT 'ALL', msisdn text DEFAULT NULL,
+                                       tag text DEFAULT NULL)
+RETURNS SETOF sms_api.reach_message
+AS 'MODULE_PATHNAME', 'reach_messages'
+LANGUAGE C VOLATILE PARALLEL UNSAFE
+SECURITY DEFINER SET search_path = pg_catalog, sms_api, pg_temp;
+COMMENT ON FUNCTION sms_api.reach_messages(timestamptz, timestamptz, text, text, text) IS
+  'Reach messages created in [start_at, end_at] (GET /messages, every page, in order), merged into reach_message';
+REVOKE ALL ON FUNCTION sms_api.reach_send(text, text, text),
+                       sms_api.reach_send_to_tags(text[], text, text),
+                       sms_api.reach_messages(timestamptz, timestamptz, text, text, text) FROM PUBLIC;
+
+-- The delivery view, for every provider: Reach rows show their Reach status
+-- (SENT: handed to the operator, final; ERROR: final, failed).
+CREATE OR REPLACE VIEW sms_api.delivery AS
+SELECT o.id             AS outbox_id,
+       o.message_id,
+       o.destination,
+       o.correlation_id,
+       o.state,
+       o.created_at     AS queued_at,
+       o.sent_at        AS handed_at,
+       CASE WHEN o.provider = 'reach' THEN r.status ELSE s.sent_status END AS sent_status,
+       CASE WHEN o.provider = 'reach' THEN r.created_on ELSE s.sent_at END AS sent_at,
+       s.delivered_status,
+       s.delivered_at,
+       CASE
+         WHEN o.state = 'failed' THEN true
+         WHEN o.provider = 'reach' THEN coalesce(r.status IN ('SENT', 'ERROR'), false)
+         WHEN dc.code IS NOT NULL THEN dc.final
+         WHEN sc.code IS NOT NULL THEN sc.final OR s.sent_at < pg_catalog.now() - interval '3 days'
+         ELSE false
+       END              AS final,
+       CASE
+         WHEN o.state = 'failed' THEN false
+         WHEN o.provider = 'reach' THEN CASE r.status WHEN 'SENT' THEN true WHEN 'ERROR' THEN false END
+         WHEN dc.code IS NOT NULL THEN dc.success
+         WHEN sc.code IS NOT NULL THEN sc.success
+       END              AS success,
+       o.provider
+  FROM sms_api.outbox o
+  LEFT JOIN sms_api.message_status s ON o.provider = 'sinch' AND s.id = o.message_id
+  LEFT JOIN sms_api.status_code sc ON sc.code = s.sent_status_code
+  LEFT JOIN sms_api.status_code dc ON dc.code = s.delivered_status_code
+  LEFT JOIN sms_api.reach_message r ON o.provider = 'reach' AND r.message_id = o.provider_ref;

@@ -93,6 +93,19 @@ def _snapshot(cluster, db):
     return {t: _rows(cluster, db, t) for t in DATA_TABLES}
 
 
+# The outbox as 0.1.0 had it; 0.2.0 adds provider, provider_ref, dedupe_key.
+OUTBOX_0_1_0 = ("id, destination, message_text, correlation_id, extra_info, flash, scheduled_at, "
+                "expires_at, campaign_alias, sub_account, options, state, attempts, next_attempt_at, "
+                "last_error, message_id, batch_id, created_at, sent_at")
+
+
+def _snapshot_0_1_0(cluster, db):
+    snap = {t: _rows(cluster, db, t) for t in DATA_TABLES if t != "outbox"}
+    snap["outbox"] = _sql(cluster, db, "SELECT row(%s)::text FROM sms_api.outbox ORDER BY id"
+                          % OUTBOX_0_1_0).splitlines()
+    return snap
+
+
 STATUS_IDS = ["5a1e0000-0000-4000-8000-00000000000%d" % i for i in range(1, 4)]
 MO_IDS = ["5a1e0000-0000-4000-8000-00000000010%d" % i for i in range(1, 3)]
 
@@ -407,15 +420,24 @@ def update_from_0_1_0_equals_fresh_install(ctx):
         v = _sql(c, a, "SELECT extversion || ' ' || extnamespace::regnamespace FROM pg_extension "
                        "WHERE extname = 'sms_api'")
         assert v == "0.1.0 sms_api", "CREATE EXTENSION sms_api VERSION '0.1.0' gave %r" % v
-        before = _fill(c, a)
+        _fill(c, a)
+        _sql(c, a, "UPDATE sms_api.outbox SET state = 'sent', message_id = gen_random_uuid(), "
+                   "sent_at = now() WHERE id = (SELECT min(id) FROM sms_api.outbox)")
+        before = _snapshot_0_1_0(c, a)
         rc, out, err = c.psql("ALTER EXTENSION sms_api UPDATE", db=a, check=False)
         assert rc == 0, "ALTER EXTENSION sms_api UPDATE failed:\n%s" % err
         v = _sql(c, a, "SELECT extversion FROM pg_extension WHERE extname = 'sms_api'")
         assert v == "0.2.0", "after ALTER EXTENSION UPDATE extversion is %r, not 0.2.0" % v
-        after = _snapshot(c, a)
+        after = _snapshot_0_1_0(c, a)
         for t in DATA_TABLES:
             assert before[t] == after[t], "sms_api.%s changed in the update:\n%s" % (
                 t, _diff(before[t], after[t], "0.1.0", "updated"))
+        # every 0.1.0 row went through Sinch; a sent one has its id as provider_ref
+        odd = _sql(c, a, "SELECT count(*) FROM sms_api.outbox WHERE provider <> 'sinch' "
+                         "OR provider_ref IS DISTINCT FROM message_id::text OR dedupe_key IS NOT NULL")
+        assert odd == "0", "%s updated outbox rows lack provider 'sinch' or provider_ref" % odd
+        sent = _sql(c, a, "SELECT count(*) FROM sms_api.outbox WHERE provider_ref IS NOT NULL")
+        assert sent == "1", "the sent row's provider_ref was not filled (%s rows have one)" % sent
 
         # B: a fresh 0.2.0; the two catalogs must be the same
         _create_db(c, b)

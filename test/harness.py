@@ -203,15 +203,22 @@ def write_secret(path, text):
 
 def simulator_and_cluster(prefix, settings=None):
     """The simulator and a cluster configured to use it (not yet started):
-    base_url, username and a token file the server's OS user alone reads."""
+    base_url, username and a token file the server's OS user alone reads;
+    for Reach its base URL, key, short name and a secret file."""
     root = make_workdir(prefix)
     sim = Simulator(root).start()
     token_file = os.path.join(root, "token")
     write_secret(token_file, sim.token)
+    reach_secret_file = os.path.join(root, "reach_secret")
+    write_secret(reach_secret_file, sim.reach_secret)
     conf = {
         "sms_api.base_url": sim.http,
         "sms_api.username": sim.username,
         "sms_api.token_file": token_file,
+        "sms_api.reach_base_url": sim.reach_url,
+        "sms_api.reach_api_key": sim.reach_key,
+        "sms_api.reach_api_secret_file": reach_secret_file,
+        "sms_api.reach_short_name": sim.reach_short_name,
     }
     conf.update(settings or {})
     return root, sim, Cluster(root, conf)

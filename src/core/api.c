@@ -1,10 +1,11 @@
 /*
  * api.c
- *		One logical call to the SMS API over the transport: the URL and the
- *		credentials, pacing, automatic retries only where the API surely did
- *		not act (429, 503, failure to connect), and the mapping of every
- *		failure to the contract's SQLSTATE, with the HTTP status and the
- *		API's errorMessage in DETAIL. The token never reaches a message.
+ *		One logical call to a provider's API over the transport: pacing,
+ *		automatic retries only where the API surely did not act (429, 503,
+ *		failure to connect), and the mapping of every failure to the
+ *		contract's SQLSTATE, with the HTTP status and the API's own error
+ *		text in DETAIL. The provider's ApiTarget addresses, authenticates
+ *		and classifies; no credential reaches a message.
  */
 #include "postgres.h"
 
@@ -15,7 +16,6 @@
 #include "utils/timestamp.h"
 #include "core/api.h"
 #include "core/backoff.h"
-#include "providers/sinch/codec.h"
 #include "core/guc.h"
 #include "core/ratelimit.h"
 #include "core/sms_api.h"
@@ -39,11 +39,10 @@ for_display(char *text)
 	return text;
 }
 
-/* "HTTP 400: <errorMessage>", with the number of attempts when retried. */
-static char *
-status_detail(const HttpResult *res, int attempts)
+char *
+api_status_detail(const ApiTarget *t, const HttpResult *res, int attempts)
 {
-	char	   *msg = codec_error_message(res->body, res->body_len, settings_secrets(true));
+	char	   *msg = t->error_text ? t->error_text(res->body, res->body_len) : NULL;
 	char	   *after = attempts > 1 ? psprintf(" after %d attempts", attempts) : "";
 
 	if (msg != NULL && msg[0] != '\0')
@@ -57,8 +56,8 @@ status_detail(const HttpResult *res, int attempts)
 	return psprintf("HTTP %ld%s, with no error message.", res->status, after);
 }
 
-static void
-set_error(ApiError *err, int sqlstate, char *message, char *detail, char *hint)
+void
+api_set_error(ApiError *err, int sqlstate, char *message, char *detail, char *hint)
 {
 	err->sqlstate = sqlstate;
 	err->message = message;
@@ -66,93 +65,118 @@ set_error(ApiError *err, int sqlstate, char *message, char *detail, char *hint)
 	err->hint = hint;
 }
 
-/*
- * Classify one attempt. Returns true if the attempt may be retried; fills
- * *err in any case of failure.
- */
+/* What the transport's outcome means; true if answered (look at the status). */
 static bool
-classify(const HttpResult *res, int attempts, ApiError *err)
+classify_outcome(const ApiTarget *t, const HttpResult *res, int attempts, ApiError *err,
+				 bool *retryable)
 {
 	switch (res->outcome)
 	{
 		case HTTP_CONNECT_FAILED:
-			set_error(err, ERRCODE_SMS_API_UNAVAILABLE,
-					  pstrdup("could not connect to the SMS API"),
+			api_set_error(err, ERRCODE_SMS_API_UNAVAILABLE,
+					  psprintf("could not connect to the %s", t->api_name),
 					  attempts > 1 ? psprintf("After %d attempts: %s.", attempts, res->error)
 					  : psprintf("%s.", res->error),
-					  pstrdup("Check sms_api.base_url and the network; nothing was sent."));
-			return true;
+					  psprintf("Check %s and the network; nothing was sent.", t->url_setting));
+			*retryable = true;
+			return false;
 		case HTTP_SETUP_FAILED:
-			set_error(err, ERRCODE_SMS_API_UNAVAILABLE,
-					  pstrdup("could not set up a secure connection to the SMS API"),
+			api_set_error(err, ERRCODE_SMS_API_UNAVAILABLE,
+					  psprintf("could not set up a secure connection to the %s", t->api_name),
 					  psprintf("%s.", res->error),
-					  pstrdup("Check sms_api.base_url and sms_api.ca_file; nothing was sent."));
+					  psprintf("Check %s and sms_api.ca_file; nothing was sent.", t->url_setting));
 			return false;
 		case HTTP_NO_ANSWER:
-			set_error(err, ERRCODE_SMS_API_OUTCOME_UNKNOWN,
-					  pstrdup("the SMS API did not answer the request"),
+			api_set_error(err, ERRCODE_SMS_API_OUTCOME_UNKNOWN,
+					  psprintf("the %s did not answer the request", t->api_name),
 					  psprintf("The request was sent but no answer came: %s.", res->error),
-					  pstrdup("The message may have gone out: check with sms_api.sms_status() before sending it again."));
+					  pstrdup(t->unknown_hint));
 			return false;
 		case HTTP_TOO_LARGE:
-			set_error(err, ERRCODE_SMS_API_BAD_ANSWER,
-					  pstrdup("the SMS API answer is too large"),
+			api_set_error(err, ERRCODE_SMS_API_BAD_ANSWER,
+					  psprintf("the %s answer is too large", t->api_name),
 					  psprintf("The answer exceeded sms_api.max_response_bytes (%d bytes).",
 							   sms_api_max_response_bytes),
 					  pstrdup("Raise sms_api.max_response_bytes if the answer is legitimate."));
 			return false;
 		case HTTP_ANSWERED:
-			break;
+			return true;
 	}
+	return false;
+}
 
-	if (res->status >= 200 && res->status < 300)
-		return false;
+bool
+api_classify_status(const ApiTarget *t, const HttpResult *res, int attempts, ApiError *err)
+{
 	if (res->status == 401 || res->status == 403)
 	{
-		set_error(err, ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION,
-				  pstrdup("the SMS API refused the credentials"),
-				  status_detail(res, attempts),
-				  pstrdup("Check sms_api.username and the token (sms_api.token_file or sms_api.token)."));
+		api_set_error(err, ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION,
+					  psprintf("the %s refused the credentials", t->api_name),
+					  api_status_detail(t, res, attempts),
+					  pstrdup(t->credentials_hint));
 		return false;
 	}
 	if (res->status == 429)
 	{
-		set_error(err, ERRCODE_CONFIGURATION_LIMIT_EXCEEDED,
-				  pstrdup("the SMS API rate limit was exceeded"),
-				  status_detail(res, attempts),
-				  pstrdup("Retry later, or lower sms_api.send_rate_limit or sms_api.query_rate_limit."));
+		api_set_error(err, ERRCODE_CONFIGURATION_LIMIT_EXCEEDED,
+					  psprintf("the %s rate limit was exceeded", t->api_name),
+					  api_status_detail(t, res, attempts),
+					  pstrdup(t->rate_hint));
 		return true;
 	}
 	if (res->status == 500 || res->status == 503)
 	{
-		set_error(err, ERRCODE_SMS_API_UNAVAILABLE,
-				  pstrdup("the SMS API is unavailable"),
-				  status_detail(res, attempts),
-				  pstrdup("Retry later."));
+		api_set_error(err, ERRCODE_SMS_API_UNAVAILABLE,
+					  psprintf("the %s is unavailable", t->api_name),
+					  api_status_detail(t, res, attempts),
+					  pstrdup("Retry later."));
 		return res->status == 503;
 	}
 	if (res->status >= 500)
 	{
 		/* 502, 504 and unknown 5xx: a proxy may have passed the request on */
-		set_error(err, ERRCODE_SMS_API_OUTCOME_UNKNOWN,
-				  pstrdup("the outcome of the SMS API request is unknown"),
-				  status_detail(res, attempts),
-				  pstrdup("The message may have gone out: check with sms_api.sms_status() before sending it again."));
+		api_set_error(err, ERRCODE_SMS_API_OUTCOME_UNKNOWN,
+					  psprintf("the outcome of the %s request is unknown", t->api_name),
+					  api_status_detail(t, res, attempts),
+					  pstrdup(t->unknown_hint));
 		return false;
 	}
 	if (res->status >= 400)
 	{
-		set_error(err, ERRCODE_SMS_API_REJECTED,
-				  pstrdup("the SMS API rejected the request"),
-				  status_detail(res, attempts),
-				  NULL);
+		api_set_error(err, ERRCODE_SMS_API_REJECTED,
+					  psprintf("the %s rejected the request", t->api_name),
+					  api_status_detail(t, res, attempts),
+					  NULL);
 		return false;
 	}
-	set_error(err, ERRCODE_SMS_API_BAD_ANSWER,
-			  pstrdup("the SMS API answered with an unexpected status"),
-			  psprintf("HTTP %ld; redirects are never followed.", res->status),
-			  pstrdup("Check sms_api.base_url."));
+	api_set_error(err, ERRCODE_SMS_API_BAD_ANSWER,
+				  psprintf("the %s answered with an unexpected status", t->api_name),
+				  psprintf("HTTP %ld; redirects are never followed.", res->status),
+				  psprintf("Check %s.", t->url_setting));
 	return false;
+}
+
+static bool
+is_success(const HttpResult *res)
+{
+	return res->outcome == HTTP_ANSWERED && res->status >= 200 && res->status < 300;
+}
+
+/*
+ * Classify one attempt. Returns true if the attempt may be retried; fills
+ * *err in any case of failure.
+ */
+static bool
+classify(const ApiTarget *t, const HttpResult *res, int attempts, ApiError *err)
+{
+	bool		retryable = false;
+
+	if (!classify_outcome(t, res, attempts, err, &retryable))
+		return retryable;
+	if (is_success(res))
+		return false;
+	return t->classify ? t->classify(t, res, attempts, err)
+		: api_classify_status(t, res, attempts, err);
 }
 
 /* Sleep interruptibly until the given time. */
@@ -174,55 +198,33 @@ sleep_until(TimestampTz until)
 	}
 }
 
-/* A request to base_url + path, with the credentials. */
-static void
-prepare_request(HttpRequest *req, const char *method, const char *path,
-				const char *query, const char *body, size_t body_len)
-{
-	const char *base = sms_api_base_url;
-	size_t		baselen;
-
-	settings_require_credentials();
-	baselen = strlen(base);
-	while (baselen > 0 && base[baselen - 1] == '/')
-		baselen--;
-
-	req->method = method;
-	req->url = psprintf("%.*s%s%s%s", (int) baselen, base, path,
-						query ? "?" : "", query ? query : "");
-	req->body = body;
-	req->body_len = body_len;
-	req->username = sms_api_username;
-	req->token = settings_token();
-}
-
 bool
-api_request(ApiKind kind, const char *method, const char *path,
+api_request(const ApiTarget *t, const char *method, const char *path,
 			const char *query, const char *body, size_t body_len,
 			HttpResult *res, ApiError *err)
 {
-	HttpRequest req;
 	TimestampTz deadline;
 	int			attempt;
-
-	prepare_request(&req, method, path, query, body, body_len);
 
 	/* retries, waits included, stay within one request timeout of the start */
 	deadline = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), sms_api_timeout_ms);
 
 	for (attempt = 0;; attempt++)
 	{
+		HttpRequest req;
 		bool		retryable;
 		long		wait_ms;
 		TimestampTz resume;
 
-		ratelimit_acquire(kind);
+		memset(&req, 0, sizeof(req));
+		t->prepare(&req, method, path, query, body, body_len);
+		ratelimit_acquire(t->limiter, *t->rate);
 		api_counters.requests++;
 		http_perform(&req, res);
 		if (res->outcome == HTTP_ANSWERED && res->status == 429)
 			api_counters.rate_limited++;
-		retryable = classify(res, attempt + 1, err);
-		if (res->outcome == HTTP_ANSWERED && res->status >= 200 && res->status < 300)
+		retryable = classify(t, res, attempt + 1, err);
+		if (is_success(res))
 			return true;
 		if (!retryable || attempt >= sms_api_max_retries)
 			break;
@@ -245,49 +247,50 @@ api_request(ApiKind kind, const char *method, const char *path,
 	return false;
 }
 
-/* Classifies each finished POST of api_post_many for its caller. */
-typedef struct PostMany
+/* Classifies each finished request of api_request_many for its caller. */
+typedef struct Many
 {
-	const HttpRequest *reqs;
+	const ApiCall *calls;
 	ApiDone		done;
 	void	   *arg;
-} PostMany;
+} Many;
 
 static void
-post_done(int i, HttpResult *res, void *arg)
+many_done(int i, HttpResult *res, void *arg)
 {
-	PostMany   *pm = (PostMany *) arg;
+	Many	   *m = (Many *) arg;
 	ApiError	err;
-	bool		ok = res->outcome == HTTP_ANSWERED && res->status >= 200 && res->status < 300;
+	bool		ok = is_success(res);
 
 	memset(&err, 0, sizeof(err));
 	if (!ok)
-		(void) classify(res, 1, &err);
+		(void) classify(m->calls[i].target, res, 1, &err);
 	if (res->outcome == HTTP_ANSWERED && res->status == 429)
 		api_counters.rate_limited++;
-	pm->done(i, ok, res, &err, pm->arg);
+	m->done(i, ok, res, &err, m->arg);
 }
 
 void
-api_post_many(const char *path, char *const *bodies, const size_t *lens, int n,
-			  ApiDone done, void *arg)
+api_request_many(const ApiCall *calls, int n, ApiDone done, void *arg)
 {
 	HttpRequest reqs[HTTP_MAX_PARALLEL];
 	HttpResult	res[HTTP_MAX_PARALLEL];
-	PostMany	pm;
+	Many		m;
 
 	Assert(n >= 1 && n <= HTTP_MAX_PARALLEL);
 	memset(reqs, 0, sizeof(reqs));
 	for (int i = 0; i < n; i++)
 	{
-		prepare_request(&reqs[i], "POST", path, NULL, bodies[i], lens[i]);
-		ratelimit_acquire(API_SEND);
+		const ApiCall *c = &calls[i];
+
+		c->target->prepare(&reqs[i], c->method, c->path, c->query, c->body, c->body_len);
+		ratelimit_acquire(c->target->limiter, *c->target->rate);
 	}
 	api_counters.requests += n;
-	pm.reqs = reqs;
-	pm.done = done;
-	pm.arg = arg;
-	http_perform_many(reqs, res, n, post_done, &pm);
+	m.calls = calls;
+	m.done = done;
+	m.arg = arg;
+	http_perform_many(reqs, res, n, many_done, &m);
 }
 
 void
@@ -302,22 +305,22 @@ api_raise(const ApiError *err)
 }
 
 void
-api_request_or_raise(ApiKind kind, const char *method, const char *path,
+api_request_or_raise(const ApiTarget *t, const char *method, const char *path,
 					 const char *query, const char *body, size_t body_len,
 					 HttpResult *res)
 {
 	ApiError	err;
 
-	if (!api_request(kind, method, path, query, body, body_len, res, &err))
+	if (!api_request(t, method, path, query, body, body_len, res, &err))
 		api_raise(&err);
 }
 
 void
-api_raise_bad_answer(const char *what, const char *problem)
+api_raise_bad_answer(const ApiTarget *t, const char *what, const char *problem)
 {
 	ereport(ERROR,
 			(errcode(ERRCODE_SMS_API_BAD_ANSWER),
-			 errmsg("the SMS API answered something unusable to %s", what),
+			 errmsg("the %s answered something unusable to %s", t->api_name, what),
 			 errdetail_internal("%s", problem)));
 	pg_unreachable();
 }

@@ -1,19 +1,14 @@
 /*
  * api.h
- *		One call to the SMS API: credentials, rate limit, automatic retries
- *		where the API surely did not act, and the mapping of every failure to
- *		a documented SQLSTATE.
+ *		One call to a provider's API: pacing, automatic retries where the API
+ *		surely did not act, and the mapping of every failure to a documented
+ *		SQLSTATE. The provider describes its API with an ApiTarget: how to
+ *		address and authenticate a request, and how to read its refusals.
  */
 #ifndef SMS_API_API_H
 #define SMS_API_API_H
 
 #include "http/http.h"
-
-typedef enum ApiKind
-{
-	API_SEND,					/* counts against sms_api.send_rate_limit */
-	API_QUERY					/* the status endpoints: sms_api.query_rate_limit */
-} ApiKind;
 
 typedef struct ApiError
 {
@@ -22,6 +17,39 @@ typedef struct ApiError
 	char	   *detail;
 	char	   *hint;
 } ApiError;
+
+typedef struct ApiTarget ApiTarget;
+
+struct ApiTarget
+{
+	const char *api_name;		/* "SMS API", "Reach API": in messages */
+	int			limiter;		/* shared rate limiter slot (providers.h) */
+	const int  *rate;			/* its requests per second, 0 = unlimited */
+
+	/*
+	 * URL and credentials of one attempt. Called again for each retry, so a
+	 * signature can carry the time; raises 55000 naming a missing setting.
+	 */
+	void		(*prepare) (HttpRequest *req, const char *method, const char *path,
+							const char *query, const char *body, size_t body_len);
+
+	/*
+	 * Classify an answer that is not 2xx: fill *err, return whether a retry
+	 * may help. Providers whose bodies carry codes check those, then fall
+	 * back on api_classify_status().
+	 */
+	bool		(*classify) (const ApiTarget *t, const HttpResult *res, int attempts,
+							 ApiError *err);
+
+	/* The error text of an answer's body, palloc'd and printable, or NULL. */
+	char	   *(*error_text) (const char *body, size_t len);
+
+	/* Hints name the provider's settings. */
+	const char *url_setting;	/* "sms_api.base_url" */
+	const char *credentials_hint;
+	const char *rate_hint;
+	const char *unknown_hint;	/* how to find out whether it went out */
+};
 
 /* What this process's calls did; the worker publishes them in worker_status. */
 typedef struct ApiCounters
@@ -37,31 +65,56 @@ extern ApiCounters api_counters;
  * Returns true with *res holding a 2xx answer, or false with *err
  * describing the failure. Cancels and statement_timeout always raise.
  */
-extern bool api_request(ApiKind kind, const char *method, const char *path,
+extern bool api_request(const ApiTarget *t, const char *method, const char *path,
 						const char *query, const char *body, size_t body_len,
 						HttpResult *res, ApiError *err);
 
 extern void api_raise(const ApiError *err) pg_attribute_noreturn();
 
-/* Hears of the i-th POST of api_post_many: ok with res, or err. */
+/* Hears of the i-th request of api_request_many: ok with res, or err. */
 typedef void (*ApiDone) (int i, bool ok, const HttpResult *res, const ApiError *err,
 						 void *arg);
 
 /*
- * n (<= HTTP_MAX_PARALLEL) POSTs in flight together, one attempt each,
- * each handed to done() as soon as it completes. For callers that do their
- * own retrying (the outbox drain).
+ * n (<= HTTP_MAX_PARALLEL) requests in flight together, one attempt each,
+ * each handed to done() as soon as it completes; targets[i] prepares and
+ * classifies reqs[i], whose method, path and body are given. For callers
+ * that do their own retrying (the outbox drain).
  */
-extern void api_post_many(const char *path, char *const *bodies, const size_t *lens,
-						  int n, ApiDone done, void *arg);
+typedef struct ApiCall
+{
+	const ApiTarget *target;
+	const char *method;
+	const char *path;
+	const char *query;
+	const char *body;
+	size_t		body_len;
+} ApiCall;
+
+extern void api_request_many(const ApiCall *calls, int n, ApiDone done, void *arg);
+
+/*
+ * The classification by HTTP status alone (and the transport's outcome):
+ * 401/403 credentials, 429 rate limit, 500/503 unavailable, other 5xx
+ * unknown outcome, other 4xx rejected.
+ */
+extern bool api_classify_status(const ApiTarget *t, const HttpResult *res, int attempts,
+								ApiError *err);
+
+/* "HTTP 400: <the provider's error text>", as api_classify_status words it. */
+extern char *api_status_detail(const ApiTarget *t, const HttpResult *res, int attempts);
+
+/* Fill *err. */
+extern void api_set_error(ApiError *err, int sqlstate, char *message, char *detail, char *hint);
 
 /* api_request that raises on failure. */
-extern void api_request_or_raise(ApiKind kind, const char *method,
+extern void api_request_or_raise(const ApiTarget *t, const char *method,
 								 const char *path, const char *query,
 								 const char *body, size_t body_len,
 								 HttpResult *res);
 
 /* Raise SM004 for an answer the codec could not use. */
-extern void api_raise_bad_answer(const char *what, const char *problem) pg_attribute_noreturn();
+extern void api_raise_bad_answer(const ApiTarget *t, const char *what,
+								 const char *problem) pg_attribute_noreturn();
 
 #endif							/* SMS_API_API_H */

@@ -1,20 +1,23 @@
 /*
  * drain.c
- *		Sending the outbox. The worker claims due rows (state 'sending',
- *		committed), packs rows that share their root-level fields into bulk
- *		requests of up to queue_batch_size, keeps up to HTTP_MAX_PARALLEL of
- *		them in flight, and records each request's outcome as soon as it is
- *		known:
+ *		Sending the outbox, for every provider. The worker claims due rows
+ *		of each provider that is configured and not paused (state 'sending',
+ *		committed), packs rows the provider lets share a request into
+ *		requests of its batch size, keeps up to HTTP_MAX_PARALLEL of them in
+ *		flight, and records each request's outcome as soon as it is known.
+ *		The provider (core/provider.h) builds the requests, decodes the
+ *		answers and says what a refusal means:
  *
- *		- accepted: 'sent', with message_id, batch_id, sent_at;
- *		- rejected by the API (400, other 4xx but 401/404/429), or a request
- *		  that cannot even be built: the batch is split in halves and resent
- *		  until the bad message is alone, which becomes 'failed';
- *		- 401, and a 403/404 that an empty request gets too: the account or
- *		  URL is wrong, not the messages: draining pauses until the settings
- *		  change; a 403/404 the empty request does not get was caused by the
- *		  rows' own fields (subAccount is for administrators only), so it is
- *		  a rejection like a 400;
+ *		- accepted: 'sent', with provider_ref (and message_id, batch_id for
+ *		  Sinch), sent_at;
+ *		- rejected (VERDICT_REJECT), or a request that cannot even be built:
+ *		  the batch is split in halves and resent until the bad message is
+ *		  alone, which becomes 'failed';
+ *		- the account or URL is wrong (VERDICT_PAUSE, or a VERDICT_PROBE
+ *		  that the provider's empty request gets too): that provider's rows
+ *		  wait until the settings change; the others go on. A refusal the
+ *		  empty request does not get was caused by the rows' own fields, so
+ *		  it is a rejection;
  *		- anything else (429, 5xx, no answer, unusable answer): 'queued'
  *		  again, all rows of the request at the same time, after a backoff
  *		  of about 1 s, 2 s, 4 s ... up to 5 minutes (Retry-After honoured);
@@ -42,25 +45,24 @@
 #include "utils/timestamp.h"
 
 #include "core/api.h"
+#include "core/datum.h"
+#include "core/provider.h"
 #include "core/backoff.h"
-#include "providers/sinch/codec.h"
-#include "core/scrub.h"
 #include "core/drain.h"
 #include "core/guc.h"
 #include "http/http.h"
 #include "core/shmem.h"
 #include "core/sms_api.h"
-#include "providers/sinch/store.h"
-#include "providers/sinch/validate.h"
 #include "core/worker.h"
 
 /* A claimed outbox row. */
 typedef struct Row
 {
 	int64		id;
+	int			provider;		/* index in providers[] */
 	int			attempts;		/* requests made for it before this one */
 	char	   *invalid;		/* why it cannot be sent at all, or NULL */
-	char	   *root_key;		/* rows with equal keys share a request */
+	char	   *batch_key;		/* rows with equal keys may share a request */
 	SmsMessage	msg;			/* UTF-8, as the codec wants it */
 	char	   *destination;	/* as stored (database encoding) */
 } Row;
@@ -69,7 +71,7 @@ typedef struct Row
 typedef struct Batch
 {
 	Row		  **rows;
-	int			n;
+	int			n;				/* all of one provider */
 } Batch;
 
 /* Outcomes of one round, by what happens to the rows. */
@@ -77,11 +79,9 @@ typedef struct Outcome
 {
 	int			n;
 	int64	   *ids;
+	int		   *providers;
 	char	  **errors;			/* retry, failed, paused */
-	pg_uuid_t  *message_ids;	/* sent */
-	pg_uuid_t  *batch_ids;		/* sent */
-	bool	   *has_batch_id;	/* sent */
-	char	  **correlation_ids;	/* sent */
+	SentRef    *refs;			/* sent */
 	char	  **destinations;	/* sent */
 	TimestampTz *due;			/* retry */
 } Outcome;
@@ -116,14 +116,16 @@ static Batch probe_wait[HTTP_MAX_PARALLEL];
 static char *probe_wait_error[HTTP_MAX_PARALLEL];
 static int	nprobe_wait;
 
-/* An empty request got past the account check since the last claim. */
-static bool account_ok;
+/* A provider's empty request got past the account check this round. */
+static bool account_ok[MAX_PROVIDERS];
 
 static SPIPlanPtr claim_plan = NULL;
 static SPIPlanPtr record_plans[OUT_KINDS];
 
 TimestampTz drain_next_due_at = 0;
-bool		drain_paused = false;
+
+/* Providers whose account or URL was refused: their rows wait for a reload. */
+static bool paused[MAX_PROVIDERS];
 
 static void
 reset_state(void)
@@ -138,7 +140,7 @@ reset_state(void)
 	memset(outcomes, 0, sizeof(outcomes));
 	claimed = 0;
 	nprobe_wait = 0;
-	account_ok = false;
+	memset(account_ok, 0, sizeof(account_ok));
 }
 
 static void
@@ -150,15 +152,14 @@ outcome_add(int kind, Row *row, const char *error)
 	if (o->ids == NULL)
 	{
 		o->ids = palloc(claimed * sizeof(int64));
+		o->providers = palloc(claimed * sizeof(int));
 		o->errors = palloc0(claimed * sizeof(char *));
-		o->message_ids = palloc(claimed * sizeof(pg_uuid_t));
-		o->batch_ids = palloc(claimed * sizeof(pg_uuid_t));
-		o->has_batch_id = palloc(claimed * sizeof(bool));
-		o->correlation_ids = palloc(claimed * sizeof(char *));
+		o->refs = palloc0(claimed * sizeof(SentRef));
 		o->destinations = palloc(claimed * sizeof(char *));
 		o->due = palloc(claimed * sizeof(TimestampTz));
 	}
 	o->ids[o->n] = row->id;
+	o->providers[o->n] = row->provider;
 	o->errors[o->n] = error ? pstrdup(error) : NULL;
 	o->destinations[o->n] = row->destination;
 	o->due[o->n] = 0;
@@ -211,18 +212,17 @@ append_guarded(StringInfo sql, const char *col, int max_bytes)
 }
 
 /*
- * The claim. attempts is not touched: a claim the worker does not live to
- * send is no attempt. A row whose texts are far over their limits (queued
- * before they existed) is not even read, so that it cannot make the claim
- * or a request too large to build; octet_length() of a text reads only its
- * header, and pg_column_size() of options its stored size.
+ * The claim of one provider's due rows. attempts is not touched: a claim
+ * the worker does not live to send is no attempt. A row whose texts are far
+ * over their limits (queued before they existed) is not even read, so that
+ * it cannot make the claim or a request too large to build; octet_length()
+ * of a text reads only its header, and pg_column_size() of options its
+ * stored size.
  */
 static char *
 claim_sql(void)
 {
 	StringInfoData sql;
-	int			nroot;
-	const char *const *root = bulk_root_fields(&nroot);
 	char	   *options_big = psprintf("pg_catalog.pg_column_size(o.options) > %d",
 									   2 * MAX_OPTIONS_BYTES);
 
@@ -230,8 +230,8 @@ claim_sql(void)
 	appendStringInfoString(&sql,
 						   "UPDATE sms_api.outbox o SET state = 'sending' "
 						   "WHERE o.id = ANY (ARRAY(SELECT id FROM sms_api.outbox "
-						   "WHERE state = 'queued' AND next_attempt_at <= pg_catalog.now() "
-						   "ORDER BY next_attempt_at, id LIMIT $1 FOR UPDATE SKIP LOCKED)) "
+						   "WHERE provider = $2 AND state = 'queued' AND next_attempt_at <= pg_catalog.now() "
+						   "ORDER BY provider, next_attempt_at, id LIMIT $1 FOR UPDATE SKIP LOCKED)) "
 						   "RETURNING o.id, o.attempts, ");
 	append_guarded(&sql, "destination", 64);
 	append_guarded(&sql, "message_text", MAX_STORED_TEXT_BYTES(MAX_MESSAGE_TEXT));
@@ -243,21 +243,13 @@ claim_sql(void)
 	append_guarded(&sql, "campaign_alias", MAX_STORED_TEXT_BYTES(MAX_NAME_TEXT));
 	append_guarded(&sql, "sub_account", MAX_STORED_TEXT_BYTES(MAX_NAME_TEXT));
 	appendStringInfo(&sql, "CASE WHEN %s THEN NULL ELSE o.options::text END, ", options_big);
-	appendStringInfo(&sql,
-					 "pg_catalog.concat(o.campaign_alias, E'\\x1f', CASE WHEN o.options IS NOT NULL "
-					 "AND NOT %s THEN "
-					 "(SELECT pg_catalog.jsonb_object_agg(k, v) "
-					 "FROM pg_catalog.jsonb_each(o.options) AS e(k, v) WHERE v <> 'null' AND k IN (",
-					 options_big);
-	/* root-level fields (campaignAlias is its own column) */
-	for (int i = 0, first = 1; i < nroot; i++)
-	{
-		if (strcmp(root[i], "campaignAlias") == 0)
-			continue;
-		appendStringInfo(&sql, "%s'%s'", first ? "" : ", ", root[i]);
-		first = 0;
-	}
-	appendStringInfo(&sql, "))::text END), "
+	/* each provider's batch key, over rows whose options are readable */
+	appendStringInfo(&sql, "CASE WHEN %s THEN '' ELSE CASE o.provider", options_big);
+	for (int p = 0; p < nproviders; p++)
+		if (providers[p]->batch_key_sql != NULL)
+			appendStringInfo(&sql, " WHEN '%s' THEN %s", providers[p]->name,
+							 providers[p]->batch_key_sql());
+	appendStringInfo(&sql, " ELSE '' END END, "
 					 "pg_catalog.octet_length(o.destination) > 64 "
 					 "OR pg_catalog.octet_length(o.message_text) > %d "
 					 "OR pg_catalog.octet_length(o.correlation_id) > %d "
@@ -281,7 +273,7 @@ compare_rows(const void *a, const void *b)
 {
 	const Row  *x = *(Row *const *) a;
 	const Row  *y = *(Row *const *) b;
-	int			c = strcmp(x->root_key, y->root_key);
+	int			c = strcmp(x->batch_key, y->batch_key);
 
 	if (c != 0)
 		return c;
@@ -311,30 +303,40 @@ push_batch(Row **rows, int n, bool front)
 	queue_len++;
 }
 
-bool
-drain_claim(void)
+/* Rows of one provider to claim at a time: a few rounds' worth. */
+static int
+claim_limit(const Provider *p)
 {
-	Datum		limit;
-	Oid			type = INT4OID;
-	Row		   *rows;
+	return p->batch_size() * HTTP_MAX_PARALLEL;
+}
+
+/* Whether the drain sends this provider's rows now. */
+static bool
+provider_active(int p)
+{
+	return !paused[p] && providers[p]->configured();
+}
+
+/* Claim one provider's due rows and queue them as batches; how many. */
+static int
+claim_provider(int p, Row *rows, int room)
+{
+	const Provider *prov = providers[p];
+	Datum		args[2];
 	Row		  **sorted;
+	int			n;
 	int			nsorted = 0;
 	MemoryContext old;
 
-	reset_state();
-	limit = Int32GetDatum(sms_api_queue_batch_size * HTTP_MAX_PARALLEL);
-
-	SPI_connect();
-	if (claim_plan == NULL)
-		claim_plan = keep(prepare_generic(claim_sql(), 1, &type));
-	if (SPI_execute_plan(claim_plan, &limit, NULL, false, 0) != SPI_OK_UPDATE_RETURNING)
+	args[0] = Int32GetDatum(Min(claim_limit(prov), room));
+	args[1] = CStringGetTextDatum(prov->name);
+	if (SPI_execute_plan(claim_plan, args, NULL, false, 0) != SPI_OK_UPDATE_RETURNING)
 		elog(ERROR, "could not claim outbox rows");
 
 	old = MemoryContextSwitchTo(drain_cxt);
-	claimed = (int) SPI_processed;
-	rows = palloc0(Max(claimed, 1) * sizeof(Row));
-	sorted = palloc(Max(claimed, 1) * sizeof(Row *));
-	for (int i = 0; i < claimed; i++)
+	n = (int) SPI_processed;
+	sorted = palloc(Max(n, 1) * sizeof(Row *));
+	for (int i = 0; i < n; i++)
 	{
 		HeapTuple	tup = SPI_tuptable->vals[i];
 		TupleDesc	desc = SPI_tuptable->tupdesc;
@@ -344,6 +346,7 @@ drain_claim(void)
 		char	   *ms;
 
 		r->id = DatumGetInt64(SPI_getbinval(tup, desc, 1, &isnull));
+		r->provider = p;
 		r->attempts = DatumGetInt32(SPI_getbinval(tup, desc, 2, &isnull));
 		if (DatumGetBool(SPI_getbinval(tup, desc, 14, &isnull)) && !isnull)
 		{
@@ -371,8 +374,9 @@ drain_claim(void)
 		r->msg.campaign_alias = SPI_getvalue(tup, desc, 10);
 		r->msg.sub_account = SPI_getvalue(tup, desc, 11);
 		r->msg.options_json = SPI_getvalue(tup, desc, 12);
-		r->root_key = SPI_getvalue(tup, desc, 13);
-		if ((r->invalid = validate_stored_message(&r->msg)) != NULL)
+		r->batch_key = SPI_getvalue(tup, desc, 13);
+		r->msg.destination = r->destination;
+		if ((r->invalid = prov->check_stored(&r->msg)) != NULL)
 			continue;
 		r->msg.destination = utf8(r->destination);
 		r->msg.message_text = utf8(r->msg.message_text);
@@ -384,6 +388,43 @@ drain_claim(void)
 		sorted[nsorted++] = r;
 	}
 	MemoryContextSwitchTo(old);
+
+	/* rows that may share a request go together, each group in id order */
+	qsort(sorted, nsorted, sizeof(Row *), compare_rows);
+	for (int start = 0; start < nsorted;)
+	{
+		int			end = start;
+
+		while (end < nsorted && end - start < prov->batch_size() &&
+			   strcmp(sorted[end]->batch_key, sorted[start]->batch_key) == 0)
+			end++;
+		push_batch(sorted + start, end - start, false);
+		start = end;
+	}
+	return n;
+}
+
+bool
+drain_claim(void)
+{
+	Oid			types[2] = {INT4OID, TEXTOID};
+	Row		   *rows;
+	int			room = 0;
+
+	reset_state();
+	for (int p = 0; p < nproviders; p++)
+		if (provider_active(p))
+			room += claim_limit(providers[p]);
+	if (room == 0)
+		return false;
+	rows = MemoryContextAllocZero(drain_cxt, room * sizeof(Row));
+
+	SPI_connect();
+	if (claim_plan == NULL)
+		claim_plan = keep(prepare_generic(claim_sql(), 2, types));
+	for (int p = 0; p < nproviders; p++)
+		if (provider_active(p))
+			claimed += claim_provider(p, rows + claimed, room - claimed);
 	SPI_finish();
 
 	/* what cannot be sent fails now, at no request, in the claim's transaction */
@@ -394,19 +435,6 @@ drain_claim(void)
 								 rows[i].invalid));
 	if (outcomes[OUT_INVALID].n > 0)
 		drain_record();
-
-	/* rows sharing root-level fields go together, each group in id order */
-	qsort(sorted, nsorted, sizeof(Row *), compare_rows);
-	for (int start = 0; start < nsorted;)
-	{
-		int			end = start;
-
-		while (end < nsorted && end - start < sms_api_queue_batch_size &&
-			   strcmp(sorted[end]->root_key, sorted[start]->root_key) == 0)
-			end++;
-		push_batch(sorted + start, end - start, false);
-		start = end;
-	}
 	return claimed > 0;
 }
 
@@ -463,7 +491,7 @@ settle_retry(const Batch *b, const HttpResult *res, const char *error)
 static void
 settle_paused(const Batch *b, const char *error)
 {
-	drain_paused = true;
+	paused[b->rows[0]->provider] = true;
 	for (int i = 0; i < b->n; i++)
 		outcome_add(OUT_PAUSED, b->rows[i], error);
 }
@@ -472,36 +500,45 @@ settle_paused(const Batch *b, const char *error)
 static void
 settle_failure(const Batch *b, const HttpResult *res, const ApiError *err)
 {
+	int			p = b->rows[0]->provider;
+	const Provider *prov = providers[p];
 	char	   *error = describe(err);
-	long		status = res->outcome == HTTP_ANSWERED ? res->status : 0;
+	OutboxVerdict verdict = prov->verdict(res, err);
 
 	shmem_record_error(error);
-	if (status == 401)
-		settle_paused(b, error);
-	else if ((status == 403 || status == 404) && !account_ok)
+	if (verdict == VERDICT_PROBE && (prov->probe == NULL || account_ok[p]))
+		verdict = VERDICT_REJECT;
+	switch (verdict)
 	{
-		/* about the account, or about these rows? an empty request tells */
-		MemoryContext old = MemoryContextSwitchTo(drain_cxt);
+		case VERDICT_PAUSE:
+			settle_paused(b, error);
+			break;
+		case VERDICT_PROBE:
+			{
+				/* about the account, or about these rows? an empty request tells */
+				MemoryContext old = MemoryContextSwitchTo(drain_cxt);
 
-		probe_wait[nprobe_wait] = *b;
-		probe_wait_error[nprobe_wait] = pstrdup(error);
-		nprobe_wait++;
-		MemoryContextSwitchTo(old);
+				probe_wait[nprobe_wait] = *b;
+				probe_wait_error[nprobe_wait] = pstrdup(error);
+				nprobe_wait++;
+				MemoryContextSwitchTo(old);
+			}
+			break;
+		case VERDICT_REJECT:
+			settle_rejected(b, error);
+			break;
+		case VERDICT_RETRY:
+			settle_retry(b, res, error);
+			break;
 	}
-	else if (err->sqlstate == ERRCODE_SMS_API_REJECTED || status == 403 || status == 404)
-		settle_rejected(b, error);
-	else
-		settle_retry(b, res, error);
 }
 
 static void
 settle_success(const Batch *b, const HttpResult *res)
 {
-	BulkAccepted *items = palloc0(b->n * sizeof(BulkAccepted));
-	pg_uuid_t	batch_id;
-	bool		has_batch_id;
-	const char *problem = codec_bulk_answer(res->body, res->body_len, b->n,
-											&batch_id, &has_batch_id, items);
+	const Provider *prov = providers[b->rows[0]->provider];
+	SentRef    *refs = palloc0(b->n * sizeof(SentRef));
+	const char *problem = prov->decode_sent(res, b->n, refs);
 
 	if (problem != NULL)
 	{
@@ -510,7 +547,7 @@ settle_success(const Batch *b, const HttpResult *res)
 		/* it was probably accepted: retrying risks a duplicate, not a loss */
 		memset(&err, 0, sizeof(err));
 		err.sqlstate = ERRCODE_SMS_API_BAD_ANSWER;
-		err.message = "the SMS API answered something unusable to a bulk send";
+		err.message = psprintf("the answer to an outbox send through %s is unusable", prov->name);
 		err.detail = (char *) problem;
 		shmem_record_error(describe(&err));
 		settle_retry(b, res, describe(&err));
@@ -519,17 +556,11 @@ settle_success(const Batch *b, const HttpResult *res)
 	for (int i = 0; i < b->n; i++)
 	{
 		Outcome    *o = &outcomes[OUT_SENT];
-		int			k;
 
-		scrub_text(items[i].correlation_id);
 		outcome_add(OUT_SENT, b->rows[i], NULL);
-		k = o->n - 1;
-		o->message_ids[k] = items[i].id;
-		o->batch_ids[k] = batch_id;
-		o->has_batch_id[k] = has_batch_id;
-		o->correlation_ids[k] = items[i].correlation_id ?
-			MemoryContextStrdup(drain_cxt, items[i].correlation_id) :
-			(char *) b->rows[i]->msg.correlation_id;
+		o->refs[o->n - 1] = refs[i];
+		if (refs[i].correlation_id == NULL)
+			o->refs[o->n - 1].correlation_id = b->rows[i]->msg.correlation_id;
 	}
 }
 
@@ -545,50 +576,65 @@ record_now(void)
 /*
  * A request of the round is complete: settle and record its rows at once,
  * so that a crash while the others are in flight can send again only
- * those still in flight.
+ * those still in flight. The answer is copied into the drain's context
+ * first, where the records find what the provider decoded from it.
  */
 static void
 batch_done(int i, bool ok, const HttpResult *res, const ApiError *err, void *arg)
 {
+	MemoryContext old = MemoryContextSwitchTo(drain_cxt);
+
 	if (ok)
 		settle_success(&inflight[i], res);
 	else
 		settle_failure(&inflight[i], res, err);
+	MemoryContextSwitchTo(old);
 	inflight_done[i] = true;
 	record_now();
 }
 
 /*
- * Batches answered 403 or 404: ask with an empty request, which the API
- * checks for the account but which sends nothing. The same refusal means
- * the account or URL is wrong and draining pauses; any other answer means
- * the rows' own fields caused it (subAccount is for administrators only),
- * and they are rejected like a 400. No answer at all: retried later.
+ * Batches the provider wants probed: ask with its empty request, which the
+ * API checks for the account but which sends nothing. The same refusal
+ * means the account or URL is wrong and that provider pauses; any other
+ * answer means the rows' own fields caused it (Sinch: subAccount is for
+ * administrators only), and they are rejected like a 400. No answer at
+ * all: retried later.
  */
 static void
 settle_probed(void)
 {
-	static const char empty[] = "{\"messages\":[]}";
-	HttpResult	res;
-	ApiError	err;
-	bool		ok;
-	long		status;
-
-	if (nprobe_wait == 0)
-		return;
-	memset(&err, 0, sizeof(err));
-	ok = api_request(API_SEND, "POST", "/v1/send-bulk-sms", NULL, empty, strlen(empty),
-					 &res, &err);
-	status = res.outcome == HTTP_ANSWERED ? res.status : 0;
 	for (int i = 0; i < nprobe_wait; i++)
 	{
 		const Batch *b = &probe_wait[i];
+		int			p = b->rows[0]->provider;
+		const ApiCall *probe = providers[p]->probe;
+		HttpResult	res;
+		ApiError	err;
+		bool		ok;
+		OutboxVerdict verdict;
 
-		if (status == 401 || status == 403 || status == 404)
-			settle_paused(b, probe_wait_error[i]);
-		else if (ok || (status >= 400 && status < 500 && status != 429))
+		memset(&err, 0, sizeof(err));
+		if (paused[p])
 		{
-			account_ok = true;
+			settle_paused(b, probe_wait_error[i]);
+			continue;
+		}
+		if (account_ok[p])
+		{
+			settle_rejected(b, psprintf("%s (a request without these messages was not refused: their own fields were)",
+										probe_wait_error[i]));
+			continue;
+		}
+		ok = api_request(probe->target, probe->method, probe->path, probe->query,
+						 probe->body, probe->body_len, &res, &err);
+		verdict = ok ? VERDICT_REJECT : providers[p]->verdict(&res, &err);
+		if (verdict == VERDICT_PAUSE || verdict == VERDICT_PROBE)
+			settle_paused(b, probe_wait_error[i]);
+		else if (ok || (res.outcome == HTTP_ANSWERED && res.status >= 400 && res.status < 500 &&
+						res.status != 429))
+		{
+			account_ok[p] = true;
 			settle_rejected(b, psprintf("%s (a request without these messages was not refused: their own fields were)",
 										probe_wait_error[i]));
 		}
@@ -599,23 +645,26 @@ settle_probed(void)
 }
 
 /*
- * The request body of a batch, or NULL when it cannot be built (out of
- * memory, say): then the batch is split, or its one row fails, and the
- * other batches go on.
+ * The request of a batch, or false when it cannot be built (out of memory,
+ * say): then the batch is split, or its one row fails, and the other
+ * batches go on. A setting the provider lacks pauses its rows instead.
  */
-static char *
-build_body(const Batch *b, size_t *len)
+static bool
+build_call(const Batch *b, ApiCall *call)
 {
 	MemoryContext cxt = CurrentMemoryContext;
-	char	   *volatile body = NULL;
+	volatile bool built = false;
 
 	PG_TRY();
 	{
+		const Provider *prov = providers[b->rows[0]->provider];
 		SmsMessage *msgs = palloc(b->n * sizeof(SmsMessage));
 
 		for (int j = 0; j < b->n; j++)
 			msgs[j] = b->rows[j]->msg;
-		body = codec_outbox_request(msgs, b->n, len);
+		memset(call, 0, sizeof(*call));
+		prov->build_request(msgs, b->n, call);
+		built = true;
 	}
 	PG_CATCH();
 	{
@@ -627,7 +676,9 @@ build_body(const Batch *b, size_t *len)
 		if (edata->sqlerrcode == ERRCODE_QUERY_CANCELED)
 			PG_RE_THROW();
 		FlushErrorState();
-		if (b->n > 1)
+		if (edata->sqlerrcode == ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE)
+			settle_paused(b, psprintf("%s: %s", unpack_sql_state(edata->sqlerrcode), edata->message));
+		else if (b->n > 1)
 			settle_rejected(b, NULL);
 		else
 			outcome_add(OUT_INVALID, b->rows[0],
@@ -636,18 +687,37 @@ build_body(const Batch *b, size_t *len)
 		FreeErrorData(edata);
 	}
 	PG_END_TRY();
-	return body;
+	return built;
+}
+
+/* Mark the queued batches of paused providers paused too. */
+static void
+hold_paused(void)
+{
+	int			kept = 0;
+
+	for (int i = 0; i < queue_len; i++)
+	{
+		int			p = queue[i].rows[0]->provider;
+
+		if (paused[p])
+			for (int j = 0; j < queue[i].n; j++)
+				outcome_add(OUT_PAUSED, queue[i].rows[j],
+							psprintf("paused: %s refused the account or URL", providers[p]->name));
+		else
+			queue[kept++] = queue[i];
+	}
+	queue_len = kept;
 }
 
 bool
 drain_send_round(void)
 {
 	int			n = 0;
-	char	   *bodies[HTTP_MAX_PARALLEL];
-	size_t		lens[HTTP_MAX_PARALLEL];
+	ApiCall		calls[HTTP_MAX_PARALLEL];
 	MemoryContext old;
 
-	if (queue_len == 0 || drain_paused)
+	if (queue_len == 0)
 		return false;
 	if (round_cxt == NULL)
 		round_cxt = AllocSetContextCreate(TopMemoryContext, "sms_api outbox round",
@@ -657,33 +727,32 @@ drain_send_round(void)
 
 	memset(inflight_done, 0, sizeof(inflight_done));
 	/* the account may change under a long drain: ask again each round */
-	account_ok = false;
+	memset(account_ok, 0, sizeof(account_ok));
 	while (n < HTTP_MAX_PARALLEL && queue_len > 0)
 	{
 		Batch		b = queue[0];
 
 		memmove(queue, queue + 1, (queue_len - 1) * sizeof(Batch));
 		queue_len--;
-		if ((bodies[n] = build_body(&b, &lens[n])) != NULL)
+		if (paused[b.rows[0]->provider])
+		{
+			push_batch(b.rows, b.n, true);
+			hold_paused();
+			continue;
+		}
+		if (build_call(&b, &calls[n]))
 			inflight[n++] = b;
 	}
 	if (n > 0)
 	{
 		ninflight = n;
-		api_post_many("/v1/send-bulk-sms", bodies, lens, n, batch_done, NULL);
+		api_request_many(calls, n, batch_done, NULL);
 		ninflight = 0;
 	}
 	settle_probed();
 	MemoryContextSwitchTo(old);
 
-	if (drain_paused && queue_len > 0)
-	{
-		/* the rest waits too */
-		for (int i = 0; i < queue_len; i++)
-			for (int j = 0; j < queue[i].n; j++)
-				outcome_add(OUT_PAUSED, queue[i].rows[j], "paused: the API refused the account or URL");
-		queue_len = 0;
-	}
+	hold_paused();
 	for (int kind = 0; kind < OUT_KINDS; kind++)
 		if (outcomes[kind].n > 0)
 		{
@@ -696,43 +765,38 @@ drain_send_round(void)
 void
 drain_abort_round(const char *error)
 {
-	drain_paused = true;
 	for (int i = 0; i < ninflight; i++)
 		if (!inflight_done[i])
 			for (int j = 0; j < inflight[i].n; j++)
+			{
+				paused[inflight[i].rows[j]->provider] = true;
 				outcome_add(OUT_PAUSED, inflight[i].rows[j], error);
+			}
 	ninflight = 0;
 	for (int i = 0; i < nprobe_wait; i++)
 		for (int j = 0; j < probe_wait[i].n; j++)
+		{
+			paused[probe_wait[i].rows[j]->provider] = true;
 			outcome_add(OUT_PAUSED, probe_wait[i].rows[j], error);
+		}
 	nprobe_wait = 0;
 	for (int i = 0; i < queue_len; i++)
 		for (int j = 0; j < queue[i].n; j++)
+		{
+			paused[queue[i].rows[j]->provider] = true;
 			outcome_add(OUT_PAUSED, queue[i].rows[j], error);
+		}
 	queue_len = 0;
 }
 
-static Datum
-array_of(Oid elemtype, Datum *values, bool *nulls, int n)
-{
-	int16		typlen;
-	bool		typbyval;
-	char		typalign;
-	int			dims[1] = {n};
-	int			lbs[1] = {1};
-
-	get_typlenbyvalalign(elemtype, &typlen, &typbyval, &typalign);
-	return PointerGetDatum(construct_md_array(values, nulls, 1, dims, lbs,
-											  elemtype, typlen, typbyval, typalign));
-}
 
 /* Rows ($1), and per kind: message and batch ids, or errors (and times). */
 static const char *const record_sql[OUT_KINDS] = {
 	"UPDATE sms_api.outbox o SET state = 'sent', attempts = o.attempts + 1, "
-	"message_id = u.mid, batch_id = u.bid, "
+	"message_id = u.mid, batch_id = u.bid, provider_ref = u.ref, "
 	"sent_at = pg_catalog.now(), next_attempt_at = NULL, last_error = NULL "
 	"FROM (SELECT pg_catalog.unnest($1::int8[]) AS id, pg_catalog.unnest($2::uuid[]) AS mid, "
-	"pg_catalog.unnest($3::uuid[]) AS bid) AS u "
+	"pg_catalog.unnest($3::uuid[]) AS bid, pg_catalog.unnest($4::text[]) AS ref) AS u "
 	"WHERE o.id = u.id",
 
 	"UPDATE sms_api.outbox o SET attempts = o.attempts + 1, "
@@ -775,26 +839,36 @@ drain_record(void)
 		nulls = palloc0(o->n * sizeof(bool));
 		for (int i = 0; i < o->n; i++)
 			values[i] = Int64GetDatum(o->ids[i]);
-		params[0] = array_of(INT8OID, values, nulls, o->n);
+		params[0] = datum_array(INT8OID, values, nulls, o->n);
 		if (kind == OUT_SENT)
 		{
 			types[1] = types[2] = UUIDARRAYOID;
-			nparams = 3;
-			for (int i = 0; i < o->n; i++)
-				values[i] = UUIDPGetDatum(&o->message_ids[i]);
-			params[1] = array_of(UUIDOID, values, nulls, o->n);
+			types[3] = TEXTARRAYOID;
+			nparams = 4;
 			for (int i = 0; i < o->n; i++)
 			{
-				values[i] = UUIDPGetDatum(&o->batch_ids[i]);
-				nulls[i] = !o->has_batch_id[i];
+				values[i] = UUIDPGetDatum(&o->refs[i].message_id);
+				nulls[i] = !o->refs[i].has_message_id;
 			}
-			params[2] = array_of(UUIDOID, values, nulls, o->n);
+			params[1] = datum_array(UUIDOID, values, nulls, o->n);
+			for (int i = 0; i < o->n; i++)
+			{
+				values[i] = UUIDPGetDatum(&o->refs[i].batch_id);
+				nulls[i] = !o->refs[i].has_batch_id;
+			}
+			params[2] = datum_array(UUIDOID, values, nulls, o->n);
+			for (int i = 0; i < o->n; i++)
+			{
+				nulls[i] = o->refs[i].provider_ref == NULL;
+				values[i] = nulls[i] ? (Datum) 0 : CStringGetTextDatum(o->refs[i].provider_ref);
+			}
+			params[3] = datum_array(TEXTOID, values, nulls, o->n);
 		}
 		else
 		{
 			for (int i = 0; i < o->n; i++)
 				values[i] = CStringGetTextDatum(o->errors[i]);
-			params[1] = array_of(TEXTOID, values, nulls, o->n);
+			params[1] = datum_array(TEXTOID, values, nulls, o->n);
 		}
 		if (kind == OUT_RETRY)
 		{
@@ -802,7 +876,7 @@ drain_record(void)
 			params[2] = Int32GetDatum(sms_api_queue_max_attempts);
 			for (int i = 0; i < o->n; i++)
 				values[i] = TimestampTzGetDatum(o->due[i]);
-			params[3] = array_of(TIMESTAMPTZOID, values, nulls, o->n);
+			params[3] = datum_array(TIMESTAMPTZOID, values, nulls, o->n);
 		}
 		if (record_plans[kind] == NULL)
 			record_plans[kind] = keep(prepare_generic(record_sql[kind], nparams, types));
@@ -813,12 +887,42 @@ drain_record(void)
 
 	if (outcomes[OUT_SENT].n > 0)
 	{
-		store_sent(outcomes[OUT_SENT].n, outcomes[OUT_SENT].message_ids,
-				   outcomes[OUT_SENT].correlation_ids, outcomes[OUT_SENT].destinations);
-		pg_atomic_fetch_add_u64(&sms_api_shared->messages_sent, outcomes[OUT_SENT].n);
+		Outcome    *o = &outcomes[OUT_SENT];
+		SentRef    *refs = palloc(o->n * sizeof(SentRef));
+		char	  **destinations = palloc(o->n * sizeof(char *));
+
+		/* each provider keeps what it keeps of its own sent rows */
+		for (int p = 0; p < nproviders; p++)
+		{
+			int			n = 0;
+
+			for (int i = 0; i < o->n; i++)
+				if (o->providers[i] == p)
+				{
+					refs[n] = o->refs[i];
+					destinations[n++] = o->destinations[i];
+				}
+			if (n > 0)
+				providers[p]->record_sent(n, refs, destinations);
+		}
+		pg_atomic_fetch_add_u64(&sms_api_shared->messages_sent, o->n);
 	}
 	memset(outcomes, 0, sizeof(outcomes));
 	return true;
+}
+
+/* The providers the drain does not send for now, as a text[] Datum. */
+static Datum
+inactive_providers(void)
+{
+	Datum		names[MAX_PROVIDERS];
+	bool		nulls[MAX_PROVIDERS] = {0};
+	int			n = 0;
+
+	for (int p = 0; p < nproviders; p++)
+		if (!provider_active(p))
+			names[n++] = CStringGetTextDatum(providers[p]->name);
+	return datum_array(TEXTOID, names, nulls, n);
 }
 
 bool
@@ -826,13 +930,40 @@ drain_next_due(void)
 {
 	bool		isnull;
 	Datum		d;
+	Datum		arg = inactive_providers();
+	Oid			type = TEXTARRAYOID;
 
 	SPI_connect();
-	if (SPI_execute("SELECT pg_catalog.min(next_attempt_at) FROM sms_api.outbox WHERE state = 'queued'",
-					true, 1) != SPI_OK_SELECT)
+	if (SPI_execute_with_args("SELECT pg_catalog.min(next_attempt_at) FROM sms_api.outbox "
+							  "WHERE state = 'queued' AND provider <> ALL ($1)",
+							  1, &type, &arg, NULL, true, 1) != SPI_OK_SELECT)
 		elog(ERROR, "could not read the outbox");
 	d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
 	drain_next_due_at = isnull ? 0 : DatumGetTimestampTz(d);
 	SPI_finish();
 	return true;
+}
+
+bool
+drain_any_paused(void)
+{
+	for (int p = 0; p < nproviders; p++)
+		if (paused[p])
+			return true;
+	return false;
+}
+
+const char *
+drain_paused_state(void)
+{
+	for (int p = 0; p < nproviders; p++)
+		if (paused[p])
+			return providers[p]->paused_state;
+	return NULL;
+}
+
+void
+drain_resume(void)
+{
+	memset(paused, 0, sizeof(paused));
 }

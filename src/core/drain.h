@@ -33,7 +33,16 @@ extern bool drain_record(void);
 extern bool drain_next_due(void);
 extern TimestampTz drain_next_due_at;
 
-/* Whether the last round found the account or URL wrong (401/403/404). */
-extern bool drain_paused;
+/*
+ * Providers whose account or URL was refused (401/403/404) hold their rows
+ * until the configuration is reloaded; the others go on.
+ */
+extern bool drain_any_paused(void);
+
+/* worker_status.state for the first paused provider, or NULL. */
+extern const char *drain_paused_state(void);
+
+/* New settings: every provider may send again. */
+extern void drain_resume(void);
 
 #endif							/* SMS_API_DRAIN_H */

@@ -19,6 +19,7 @@
 #include "utils/memutils.h"
 
 #include "core/guc.h"
+#include "core/provider.h"
 #include "core/sms_api.h"
 
 #define SECRET_MASK "********"
@@ -51,8 +52,8 @@ static char *webhook_secret_from_file = NULL;
 static bool token_file_failed = false;
 static bool webhook_secret_file_failed = false;
 
-static const char *
-secret_show(void)
+const char *
+settings_secret_show(void)
 {
 	return SECRET_MASK;
 }
@@ -62,8 +63,8 @@ secret_show(void)
  * ALTER ROLE/DATABASE ... SET and CREATE FUNCTION ... SET are validated with
  * PGC_S_TEST, and applied at login with the database/user sources.
  */
-static bool
-secret_check(char **newval, void **extra, GucSource source)
+bool
+settings_secret_check(char **newval, void **extra, GucSource source)
 {
 	if (source == PGC_S_TEST || source == PGC_S_DATABASE ||
 		source == PGC_S_USER || source == PGC_S_DATABASE_USER)
@@ -79,8 +80,8 @@ secret_check(char **newval, void **extra, GucSource source)
 	return true;
 }
 
-static void
-forget_secret(char **secret)
+void
+settings_forget_secret(char **secret)
 {
 	if (*secret != NULL)
 	{
@@ -94,14 +95,14 @@ forget_secret(char **secret)
 static void
 token_file_assign(const char *newval, void *extra)
 {
-	forget_secret(&token_from_file);
+	settings_forget_secret(&token_from_file);
 	token_file_failed = false;
 }
 
 static void
 webhook_secret_file_assign(const char *newval, void *extra)
 {
-	forget_secret(&webhook_secret_from_file);
+	settings_forget_secret(&webhook_secret_from_file);
 	webhook_secret_file_failed = false;
 }
 
@@ -182,7 +183,7 @@ settings_define(bool preloading)
 							   "",
 							   PGC_SUSET,
 							   GUC_SUPERUSER_ONLY | GUC_NO_SHOW_ALL | GUC_NOT_IN_SAMPLE,
-							   secret_check, NULL, secret_show);
+							   settings_secret_check, NULL, settings_secret_show);
 	DefineCustomStringVariable("sms_api.token",
 							   "Authentication token sent in the authenticationtoken header.",
 							   "Prefer sms_api.token_file: the server logs changed settings on reload.",
@@ -190,7 +191,7 @@ settings_define(bool preloading)
 							   "",
 							   PGC_SUSET,
 							   GUC_SUPERUSER_ONLY | GUC_NO_SHOW_ALL | GUC_NOT_IN_SAMPLE,
-							   secret_check, NULL, secret_show);
+							   settings_secret_check, NULL, settings_secret_show);
 	DefineCustomStringVariable("sms_api.token_file",
 							   "File whose first line is the token, used when sms_api.token is empty.",
 							   "Re-read when the server reloads its configuration.",
@@ -205,7 +206,7 @@ settings_define(bool preloading)
 							   "",
 							   PGC_SUSET,
 							   GUC_SUPERUSER_ONLY | GUC_NO_SHOW_ALL | GUC_NOT_IN_SAMPLE,
-							   secret_check, NULL, secret_show);
+							   settings_secret_check, NULL, settings_secret_show);
 	DefineCustomStringVariable("sms_api.webhook_secret_file",
 							   "File whose first line is the webhook secret, used when sms_api.webhook_secret is empty.",
 							   "Re-read when the server reloads its configuration.",
@@ -308,6 +309,8 @@ settings_define(bool preloading)
 								   PGC_POSTMASTER, 0,
 								   NULL, NULL, NULL);
 
+	providers_define_settings(preloading);
+
 #if PG_VERSION_NUM >= 150000
 	MarkGUCPrefixReserved("sms_api");
 #else
@@ -320,8 +323,8 @@ settings_define(bool preloading)
  * server's OS user or root and must not be accessible to others (as
  * PostgreSQL demands of ssl_key_file: root may let a group read it).
  */
-static char *
-read_secret_file(const char *path, const char *setting)
+char *
+settings_read_secret_file(const char *path, const char *setting)
 {
 	FILE	   *f;
 	struct stat st;
@@ -387,7 +390,7 @@ settings_token(void)
 				 errmsg("sms_api.token is not set"),
 				 errhint("Set sms_api.token_file (recommended) or sms_api.token in postgresql.conf and reload.")));
 	if (token_from_file == NULL)
-		token_from_file = read_secret_file(sms_api_token_file, "sms_api.token_file");
+		token_from_file = settings_read_secret_file(sms_api_token_file, "sms_api.token_file");
 	return token_from_file;
 }
 
@@ -399,7 +402,7 @@ settings_webhook_secret(void)
 	if (sms_api_webhook_secret_file == NULL || sms_api_webhook_secret_file[0] == '\0')
 		return NULL;
 	if (webhook_secret_from_file == NULL)
-		webhook_secret_from_file = read_secret_file(sms_api_webhook_secret_file,
+		webhook_secret_from_file = settings_read_secret_file(sms_api_webhook_secret_file,
 													"sms_api.webhook_secret_file");
 	return webhook_secret_from_file;
 }
@@ -442,13 +445,36 @@ load_secret_files(void)
 		load_secret_file(settings_webhook_secret, &webhook_secret_file_failed);
 }
 
+/* Providers' secrets: where their values (and their files' values) are kept. */
+#define MAX_PROVIDER_SECRETS 16
+static char **provider_secrets[MAX_PROVIDER_SECRETS];
+static int	nprovider_secrets = 0;
+static const char *(*provider_loaders[MAX_PROVIDER_SECRETS]) (void);
+static bool provider_loader_failed[MAX_PROVIDER_SECRETS];
+static int	nprovider_loaders = 0;
+
+void
+settings_register_secret(char **value, const char *(*load_file) (void))
+{
+	if (nprovider_secrets >= MAX_PROVIDER_SECRETS)
+		elog(ERROR, "too many secret settings");
+	provider_secrets[nprovider_secrets++] = value;
+	if (load_file != NULL)
+		provider_loaders[nprovider_loaders++] = load_file;
+}
+
 const char *const *
 settings_secrets(bool with_username)
 {
-	static const char *secrets[4];
+	static const char *secrets[4 + MAX_PROVIDER_SECRETS];
 	int			n = 0;
 
 	load_secret_files();
+	for (int i = 0; i < nprovider_loaders; i++)
+		load_secret_file(provider_loaders[i], &provider_loader_failed[i]);
+	for (int i = 0; i < nprovider_secrets; i++)
+		if (*provider_secrets[i] != NULL && (*provider_secrets[i])[0] != '\0')
+			secrets[n++] = *provider_secrets[i];
 
 	if (sms_api_token != NULL && sms_api_token[0] != '\0')
 		secrets[n++] = sms_api_token;

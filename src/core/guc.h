@@ -5,6 +5,8 @@
 #ifndef SMS_API_GUC_H
 #define SMS_API_GUC_H
 
+#include "utils/guc.h"
+
 extern char *sms_api_base_url;
 extern char *sms_api_username;
 extern char *sms_api_ca_file;
@@ -40,5 +42,22 @@ extern const char *settings_webhook_secret(void);
  * back; the username too when with_username. Never raises.
  */
 extern const char *const *settings_secrets(bool with_username);
+
+/*
+ * For providers' secret settings: the check hook (no ALTER ROLE/DATABASE
+ * SET), the show hook (masked), and reading a secret's file (owner and
+ * mode checked; palloc'd in TopMemoryContext).
+ */
+extern bool settings_secret_check(char **newval, void **extra, GucSource source);
+extern const char *settings_secret_show(void);
+extern char *settings_read_secret_file(const char *path, const char *setting);
+extern void settings_forget_secret(char **secret);
+
+/*
+ * Scrub this secret from text the APIs send back: value points to where
+ * the setting (or its file's contents) is kept; load_file, if not NULL,
+ * reads the file when it is not read yet (it may raise).
+ */
+extern void settings_register_secret(char **value, const char *(*load_file) (void));
 
 #endif							/* SMS_API_GUC_H */

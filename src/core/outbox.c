@@ -13,6 +13,7 @@
 #include "commands/dbcommands.h"
 #include "commands/sequence.h"
 #include "executor/spi.h"
+#include "lib/stringinfo.h"
 #include "miscadmin.h"
 #include "storage/proc.h"
 #include "utils/array.h"
@@ -27,7 +28,7 @@
 #include "core/outbox.h"
 #include "core/shmem.h"
 #include "core/sms_api.h"
-#include "providers/sinch/validate.h"
+#include "core/provider.h"
 
 PG_FUNCTION_INFO_V1(sms_queue);
 PG_FUNCTION_INFO_V1(sms_prune);
@@ -56,12 +57,13 @@ require_served_database(void)
 	checked = true;
 }
 
-/* The columns an enqueued row brings: sms_send's ten arguments. */
-#define QUEUE_COLS 10
+/* The columns an enqueued row brings: sms_send's ten arguments, then the provider. */
+#define QUEUE_ARGS 10
+#define QUEUE_COLS (QUEUE_ARGS + 1)
 
 static const Oid queue_types[QUEUE_COLS] = {
 	TEXTOID, TEXTOID, TEXTOID, TEXTOID, BOOLOID, TIMESTAMPTZOID,
-	TIMESTAMPTZOID, TEXTOID, TEXTOID, JSONBOID
+	TIMESTAMPTZOID, TEXTOID, TEXTOID, JSONBOID, TEXTOID
 };
 static bool queue_types_known = false;	/* looked up at the first call */
 static int16 queue_typlen[QUEUE_COLS];
@@ -110,17 +112,46 @@ outbox_sequence(void)
 	return seq;
 }
 
+/* The provider a row goes through: named, or the default (routing comes later). */
+static const Provider *
+queue_provider(const char *name)
+{
+	const Provider *p;
+	StringInfoData known;
+
+	if (name == NULL)
+		return providers[0];
+	if ((p = provider_by_name(name)) != NULL)
+		return p;
+	initStringInfo(&known);
+	for (int i = 0; i < nproviders; i++)
+		appendStringInfo(&known, "%s%s", i ? ", " : "", providers[i]->name);
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("unknown provider \"%s\"", name),
+			 errdetail("The providers are %s.", known.data)));
+	return NULL;
+}
+
 int64
-outbox_enqueue(FunctionCallInfo fcinfo)
+outbox_enqueue(FunctionCallInfo fcinfo, const char *provider, const char *dedupe_key)
 {
 	SmsMessage	msg;
 	QueuedRow  *row;
 	int64		id;
 	MemoryContext old;
+	const Provider *prov;
 
 	sms_api_require_preload();
 	sms_api_require_writable("sms_api.sms_queue()");
-	message_from_args(fcinfo, &msg);
+	prov = queue_provider(provider);
+	if (dedupe_key != NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("dedupe_key is not supported yet"),
+				 errdetail("Idempotent queueing is planned for a later 0.2.0 build; the column exists, nothing fills it."),
+				 errhint("Pass dedupe_key => NULL.")));
+	prov->queue_args(fcinfo, &msg);
 	require_served_database();
 
 	if (!queue_types_known)
@@ -140,7 +171,7 @@ outbox_enqueue(FunctionCallInfo fcinfo)
 	row->id = nextval_internal(outbox_sequence(), true);
 	row->subid = GetCurrentSubTransactionId();
 	/* the arguments as given, but the destination normalized */
-	for (int i = 0; i < QUEUE_COLS; i++)
+	for (int i = 0; i < QUEUE_ARGS; i++)
 	{
 		row->nulls[i] = PG_ARGISNULL(i);
 		if (row->nulls[i])
@@ -152,6 +183,8 @@ outbox_enqueue(FunctionCallInfo fcinfo)
 			row->values[i] = datumCopy(PG_GETARG_DATUM(i), queue_typbyval[i], queue_typlen[i]);
 	}
 	row->values[0] = CStringGetTextDatum(msg.destination);
+	row->values[QUEUE_ARGS] = CStringGetTextDatum(prov->name);
+	row->nulls[QUEUE_ARGS] = false;
 	MemoryContextSwitchTo(old);
 	queued_owner = GetUserId();
 	nqueued++;
@@ -198,10 +231,10 @@ write_queued(void *arg)
 	{
 		insert_plan = SPI_prepare("INSERT INTO sms_api.outbox (id, destination, message_text, "
 								  "correlation_id, extra_info, flash, scheduled_at, expires_at, "
-								  "campaign_alias, sub_account, options) "
+								  "campaign_alias, sub_account, options, provider) "
 								  "SELECT pg_catalog.unnest($1), pg_catalog.unnest($2), pg_catalog.unnest($3), pg_catalog.unnest($4), pg_catalog.unnest($5), "
 								  "pg_catalog.unnest($6), pg_catalog.unnest($7), pg_catalog.unnest($8), pg_catalog.unnest($9), pg_catalog.unnest($10), "
-								  "pg_catalog.unnest($11)",
+								  "pg_catalog.unnest($11), pg_catalog.unnest($12)",
 								  QUEUE_COLS + 1, types);
 		if (insert_plan == NULL || SPI_keepplan(insert_plan) != 0)
 			elog(ERROR, "could not prepare the outbox insert: %s",
@@ -230,7 +263,12 @@ outbox_flush(void)
 Datum
 sms_queue(PG_FUNCTION_ARGS)
 {
-	PG_RETURN_INT64(outbox_enqueue(fcinfo));
+	char	   *provider = PG_NARGS() > 10 && !PG_ARGISNULL(10) ?
+		text_to_cstring(PG_GETARG_TEXT_PP(10)) : NULL;
+	char	   *dedupe_key = PG_NARGS() > 11 && !PG_ARGISNULL(11) ?
+		text_to_cstring(PG_GETARG_TEXT_PP(11)) : NULL;
+
+	PG_RETURN_INT64(outbox_enqueue(fcinfo, provider, dedupe_key));
 }
 
 /* At commit, wake the worker once; nothing at rollback. */

@@ -9,10 +9,12 @@
 #include "fmgr.h"
 
 /*
- * Validate the ten sms_send arguments in fcinfo and insert an outbox row;
- * returns its id. Shared by sms_queue() and sms_alert_trigger().
+ * Validate the ten sms_send arguments in fcinfo by the rules of the
+ * provider (NULL: the default) and insert an outbox row; returns its id.
+ * Shared by sms_queue() and sms_alert_trigger().
  */
-extern int64 outbox_enqueue(FunctionCallInfo fcinfo);
+extern int64 outbox_enqueue(FunctionCallInfo fcinfo, const char *provider,
+							const char *dedupe_key);
 
 /* Write the rows queued so far (deferred.c calls it at statement end). */
 extern void outbox_flush(void);

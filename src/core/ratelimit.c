@@ -2,7 +2,8 @@
  * ratelimit.c
  *		Cluster-wide pacing, so that the extension never provokes a 429
  *		itself: every backend and the worker book the next free start time
- *		for their kind of request in shared memory, then wait for it.
+ *		on their limiter (one per provider's kind of request) in shared
+ *		memory, then wait for it.
  *		Rates up to 100/s get a 5% margin, since the API's window measures
  *		arrival times, not departure times, and the network adds jitter.
  *
@@ -21,7 +22,6 @@
 #include "storage/latch.h"
 #include "utils/timestamp.h"
 
-#include "core/guc.h"
 #include "core/ratelimit.h"
 #include "core/shmem.h"
 
@@ -44,13 +44,13 @@ wait_until(TimestampTz until)
 }
 
 void
-ratelimit_acquire(ApiKind kind)
+ratelimit_acquire(int limiter, int rate)
 {
-	int			rate = (kind == API_SEND) ? sms_api_send_rate_limit : sms_api_query_rate_limit;
 	volatile int64 interval;
 	int64		horizon;
 	volatile TimestampTz slot;
 
+	Assert(limiter >= 0 && limiter < RATELIMIT_SLOTS);
 	if (rate <= 0)
 		return;
 	interval = 1000000 / rate;
@@ -64,10 +64,10 @@ ratelimit_acquire(ApiKind kind)
 		bool		booked;
 
 		SpinLockAcquire(&sms_api_shared->mutex);
-		slot = Max(sms_api_shared->next_start[kind], now);
+		slot = Max(sms_api_shared->next_start[limiter], now);
 		booked = slot - now <= horizon;
 		if (booked)
-			sms_api_shared->next_start[kind] = slot + interval;
+			sms_api_shared->next_start[limiter] = slot + interval;
 		SpinLockRelease(&sms_api_shared->mutex);
 		if (booked)
 			break;
@@ -81,8 +81,8 @@ ratelimit_acquire(ApiKind kind)
 	PG_CATCH();
 	{
 		SpinLockAcquire(&sms_api_shared->mutex);
-		if (sms_api_shared->next_start[kind] == slot + interval)
-			sms_api_shared->next_start[kind] = slot;
+		if (sms_api_shared->next_start[limiter] == slot + interval)
+			sms_api_shared->next_start[limiter] = slot;
 		SpinLockRelease(&sms_api_shared->mutex);
 		PG_RE_THROW();
 	}

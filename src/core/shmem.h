@@ -11,12 +11,14 @@
 #include "storage/latch.h"
 #include "storage/spin.h"
 
+#include "core/ratelimit.h"
+
 #define WORKER_TEXT_LEN 256
 
 typedef struct SmsApiShared
 {
 	slock_t		mutex;			/* protects everything but the atomics */
-	TimestampTz next_start[2];	/* rate limiters, by ApiKind */
+	TimestampTz next_start[RATELIMIT_SLOTS];	/* rate limiters */
 
 	/* the worker; pid 0 when none runs */
 	int			worker_pid;

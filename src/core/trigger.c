@@ -174,10 +174,10 @@ sms_alert_trigger(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
 				 errmsg("sms_api.sms_alert_trigger() must be a FOR EACH ROW trigger")));
-	if (td->tg_trigger->tgnargs != 2)
+	if (td->tg_trigger->tgnargs != 2 && td->tg_trigger->tgnargs != 3)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("sms_api.sms_alert_trigger() takes two arguments: the destination column and the message template")));
+				 errmsg("sms_api.sms_alert_trigger() takes two or three arguments: the destination column, the message template, and optionally the provider")));
 
 	rel = td->tg_relation;
 	args = td->tg_trigger->tgargs;
@@ -199,7 +199,8 @@ sms_alert_trigger(PG_FUNCTION_ARGS)
 	}
 	queue_fcinfo->args[1].value = CStringGetTextDatum(text);
 	queue_fcinfo->args[1].isnull = false;
-	(void) outbox_enqueue(queue_fcinfo);
+	(void) outbox_enqueue(queue_fcinfo,
+						  td->tg_trigger->tgnargs == 3 ? args[2] : NULL, NULL);
 
 	/* a BEFORE trigger must hand the row back unchanged */
 	if (TRIGGER_FIRED_BEFORE(td->tg_event))

@@ -98,6 +98,15 @@ collect_body(char *ptr, size_t size, size_t nmemb, void *userdata)
 	return n;
 }
 
+static void
+free_headers(struct curl_slist *list)
+{
+	/* header values carry credentials: leave none in freed memory */
+	for (struct curl_slist *l = list; l != NULL; l = l->next)
+		explicit_bzero(l->data, strlen(l->data));
+	curl_slist_free_all(list);
+}
+
 static struct curl_slist *
 append_header(struct curl_slist *list, const char *name, const char *value)
 {
@@ -108,7 +117,7 @@ append_header(struct curl_slist *list, const char *name, const char *value)
 	pfree(line);
 	if (newlist == NULL)
 	{
-		curl_slist_free_all(list);
+		free_headers(list);
 		ereport(ERROR,
 				(errcode(ERRCODE_OUT_OF_MEMORY),
 				 errmsg("out of memory")));
@@ -116,65 +125,29 @@ append_header(struct curl_slist *list, const char *name, const char *value)
 	return newlist;
 }
 
-static struct curl_slist *
-new_headers(const HttpRequest *req, bool with_body)
-{
-	struct curl_slist *list = NULL;
-
-	list = append_header(list, "username", req->username);
-	list = append_header(list, "authenticationtoken", req->token);
-	list = append_header(list, "Accept", "application/json");
-	if (with_body)
-		list = append_header(list, "Content-Type", "application/json; charset=utf-8");
-	/* an empty value removes the header: no 100-continue round trip */
-	list = curl_slist_append(list, "Expect:");
-	if (list == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_OUT_OF_MEMORY),
-				 errmsg("out of memory")));
-	return list;
-}
-
-/*
- * The header lists for the current credentials, kept between calls (one
- * with a body's Content-Type, one without) and rebuilt when the username
- * or the token changes.
- */
-static struct curl_slist *header_lists[2];
-static char *headers_username;
-static char *headers_token;
-
-static void
-forget_headers(void)
-{
-	for (int i = 0; i < 2; i++)
-	{
-		curl_slist_free_all(header_lists[i]);
-		header_lists[i] = NULL;
-	}
-	if (headers_token != NULL)
-	{
-		explicit_bzero(headers_token, strlen(headers_token));
-		pfree(headers_token);
-	}
-	if (headers_username != NULL)
-		pfree(headers_username);
-	headers_username = headers_token = NULL;
-}
-
+/* The request's own headers, then what every JSON request carries. */
 static struct curl_slist *
 build_headers(const HttpRequest *req)
 {
-	if (headers_username == NULL || strcmp(headers_username, req->username) != 0 ||
-		strcmp(headers_token, req->token) != 0)
+	struct curl_slist *list = NULL;
+	struct curl_slist *newlist;
+
+	for (int i = 0; i < req->nheaders; i++)
+		list = append_header(list, req->headers[i].name, req->headers[i].value);
+	list = append_header(list, "Accept", "application/json");
+	if (req->body != NULL)
+		list = append_header(list, "Content-Type",
+							 req->content_type ? req->content_type : "application/json; charset=utf-8");
+	/* an empty value removes the header: no 100-continue round trip */
+	newlist = curl_slist_append(list, "Expect:");
+	if (newlist == NULL)
 	{
-		forget_headers();
-		header_lists[0] = new_headers(req, false);
-		header_lists[1] = new_headers(req, true);
-		headers_username = MemoryContextStrdup(TopMemoryContext, req->username);
-		headers_token = MemoryContextStrdup(TopMemoryContext, req->token);
+		free_headers(list);
+		ereport(ERROR,
+				(errcode(ERRCODE_OUT_OF_MEMORY),
+				 errmsg("out of memory")));
 	}
-	return header_lists[req->body != NULL];
+	return newlist;
 }
 
 /*
@@ -470,6 +443,7 @@ http_perform_many(const HttpRequest *reqs, HttpResult *res, int n,
 				  HttpDone done, void *arg)
 {
 	Transfer	t[HTTP_MAX_PARALLEL];
+	struct curl_slist *volatile headers[HTTP_MAX_PARALLEL];
 
 	Assert(n >= 1 && n <= HTTP_MAX_PARALLEL);
 	http_init(n);
@@ -480,8 +454,26 @@ http_perform_many(const HttpRequest *reqs, HttpResult *res, int n,
 		t[i].buf.limit = (size_t) sms_api_max_response_bytes;
 	}
 	for (int i = 0; i < n; i++)
-		set_options(i, &reqs[i], &t[i].buf, build_headers(&reqs[i]), t[i].errbuf);
-	run_transfers(t, res, n, done, arg);
+		headers[i] = NULL;
+	PG_TRY();
+	{
+		for (int i = 0; i < n; i++)
+		{
+			headers[i] = build_headers(&reqs[i]);
+			set_options(i, &reqs[i], &t[i].buf, headers[i], t[i].errbuf);
+		}
+		run_transfers(t, res, n, done, arg);
+	}
+	PG_FINALLY();
+	{
+		for (int i = 0; i < n; i++)
+		{
+			if (handles[i] != NULL)
+				curl_easy_setopt(handles[i], CURLOPT_HTTPHEADER, NULL);
+			free_headers(headers[i]);
+		}
+	}
+	PG_END_TRY();
 	for (int i = 0; i < n; i++)
 		if (!t[i].reported)
 			collect(i, &t[i], &res[i]);
@@ -496,24 +488,26 @@ http_perform(const HttpRequest *req, HttpResult *res)
 char *
 http_escape(const char *s)
 {
-	static const char hex[] = "0123456789ABCDEF";
-	char	   *result = palloc(strlen(s) * 3 + 1);
-	char	   *out = result;
+	char	   *escaped;
+	char	   *result;
 
-	for (; *s; s++)
-	{
-		unsigned char c = (unsigned char) *s;
-
-		if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-			(c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' || c == '~')
-			*out++ = c;
-		else
-		{
-			*out++ = '%';
-			*out++ = hex[c >> 4];
-			*out++ = hex[c & 15];
-		}
-	}
-	*out = '\0';
+	http_init(1);
+	escaped = curl_easy_escape(handles[0], s, (int) strlen(s));
+	if (escaped == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_OUT_OF_MEMORY),
+				 errmsg("out of memory")));
+	result = pstrdup(escaped);
+	curl_free(escaped);
 	return result;
+}
+
+void
+http_add_header(HttpRequest *req, const char *name, const char *value)
+{
+	if (req->nheaders >= HTTP_MAX_HEADERS)
+		elog(ERROR, "too many headers for one request");
+	req->headers[req->nheaders].name = name;
+	req->headers[req->nheaders].value = value;
+	req->nheaders++;
 }

@@ -15,15 +15,28 @@ typedef enum HttpOutcome
 	HTTP_TOO_LARGE				/* the answer exceeded sms_api.max_response_bytes */
 } HttpOutcome;
 
+/* A header the caller adds (credentials, a signature, a Date). */
+typedef struct HttpHeader
+{
+	const char *name;
+	const char *value;
+} HttpHeader;
+
+#define HTTP_MAX_HEADERS 6
+
 typedef struct HttpRequest
 {
 	const char *method;			/* "GET" or "POST" */
 	const char *url;			/* absolute URL, query string included */
-	const char *body;			/* POST body (JSON) or NULL */
+	HttpHeader	headers[HTTP_MAX_HEADERS];
+	int			nheaders;
+	const char *content_type;	/* of body; NULL means JSON */
+	const char *body;			/* POST body or NULL */
 	size_t		body_len;
-	const char *username;
-	const char *token;
 } HttpRequest;
+
+/* Add a header to req (at most HTTP_MAX_HEADERS). */
+extern void http_add_header(HttpRequest *req, const char *name, const char *value);
 
 typedef struct HttpResult
 {
@@ -54,7 +67,7 @@ typedef void (*HttpDone) (int i, HttpResult *res, void *arg);
 extern void http_perform_many(const HttpRequest *reqs, HttpResult *res, int n,
 							  HttpDone done, void *arg);
 
-/* Percent-encode s for a query string, palloc'd. */
+/* Percent-encode s (RFC 3986 unreserved characters stay), palloc'd. */
 extern char *http_escape(const char *s);
 
 #endif							/* SMS_API_HTTP_H */

@@ -20,6 +20,7 @@
 #include "utils/memutils.h"
 
 #include "core/api.h"
+#include "providers/sinch/sinch_api.h"
 #include "providers/sinch/codec.h"
 #include "core/scrub.h"
 #include "providers/sinch/send_result.h"
@@ -112,7 +113,7 @@ send_chunk(BulkRun *run, const BulkMessage *msgs, int n)
 	bool		ok;
 
 	body = codec_bulk_request(run->common, run->defaults_json, run->root_json, msgs, n, &len);
-	ok = api_request(API_SEND, "POST", "/v1/send-bulk-sms", NULL, body, len, &res, &err);
+	ok = api_request(&sinch_send, "POST", "/v1/send-bulk-sms", NULL, body, len, &res, &err);
 	if (ok)
 	{
 		const char *problem = codec_bulk_answer(res.body, res.body_len, n,

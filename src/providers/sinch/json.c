@@ -8,74 +8,8 @@
 #include <limits.h>
 
 #include "providers/sinch/codec.h"
-#include "providers/sinch/json_internal.h"
+#include "core/jsonc.h"
 
-/* Nesting deeper than this in an answer is refused. */
-#define JSON_MAX_DEPTH 32
-
-void
-json_oom(void)
-{
-	ereport(ERROR,
-			(errcode(ERRCODE_OUT_OF_MEMORY),
-			 errmsg("out of memory"),
-			 errdetail("json-c could not allocate memory.")));
-}
-
-struct json_object *
-json_parse_text(const char *text, size_t len)
-{
-	/* one tokener for the backend's life: reset, not rebuilt, per answer */
-	static struct json_tokener *tok = NULL;
-	struct json_object *obj;
-
-	if (len > INT_MAX)
-		return NULL;
-	if (tok == NULL)
-	{
-		tok = json_tokener_new_ex(JSON_MAX_DEPTH);
-		if (tok == NULL)
-			json_oom();
-		json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
-	}
-	json_tokener_reset(tok);
-	obj = json_tokener_parse_ex(tok, text, (int) len);
-	if (obj != NULL && json_tokener_get_error(tok) != json_tokener_success)
-	{
-		json_object_put(obj);
-		obj = NULL;
-	}
-	/* a bare prefix like "123abc" parses as 123 unless we check what is left */
-	if (obj != NULL && (size_t) json_tokener_get_parse_end(tok) != len)
-	{
-		size_t		rest = json_tokener_get_parse_end(tok);
-
-		while (rest < len && (text[rest] == ' ' || text[rest] == '\n' ||
-							  text[rest] == '\r' || text[rest] == '\t'))
-			rest++;
-		if (rest != len)
-		{
-			json_object_put(obj);
-			obj = NULL;
-		}
-	}
-	/* what a failed parse built is freed now, not at the next answer */
-	json_tokener_reset(tok);
-	return obj;
-}
-
-/* Copy the object's JSON text into palloc'd memory. */
-static char *
-serialize(struct json_object *obj, size_t *len)
-{
-	size_t		n;
-	const char *s = json_object_to_json_string_length(obj, JSON_C_TO_STRING_PLAIN, &n);
-
-	if (s == NULL)
-		json_oom();
-	*len = n;
-	return pnstrdup(s, n);
-}
 
 /*
  * Add a field to the request. Bulk requests (root != NULL) carry most
@@ -168,7 +102,7 @@ codec_send_request(const SmsMessage *msg, size_t *len)
 		put_string(req, NULL, "destination", msg->destination);
 		put_string(req, NULL, "correlationId", msg->correlation_id);
 		put_message_fields(req, NULL, msg);
-		result = serialize(req, len);
+		result = json_serialize(req, len);
 	}
 	PG_CATCH();
 	{
@@ -253,7 +187,7 @@ codec_bulk_request(const SmsMessage *common, const char *defaults_json,
 		}
 		if (json_object_object_length(defaults) == 0)
 			json_object_object_del(req, "defaultValues");
-		result = serialize(req, len);
+		result = json_serialize(req, len);
 	}
 	PG_CATCH();
 	{
@@ -297,7 +231,7 @@ codec_outbox_request(const SmsMessage *msgs, int n, size_t *len)
 			json_object_put(scratch);
 			scratch = NULL;
 		}
-		result = serialize(req, len);
+		result = json_serialize(req, len);
 	}
 	PG_CATCH();
 	{
@@ -347,7 +281,7 @@ codec_status_search_request(char *const *ids, int nids,
 			put(req, NULL, "ids", string_array(ids, nids));
 		if (ncorrelation_ids > 0)
 			put(req, NULL, "correlationIds", string_array(correlation_ids, ncorrelation_ids));
-		result = serialize(req, len);
+		result = json_serialize(req, len);
 	}
 	PG_CATCH();
 	{

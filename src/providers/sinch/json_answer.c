@@ -10,11 +10,9 @@
 #include <errno.h>
 
 #include "providers/sinch/codec.h"
-#include "providers/sinch/json_internal.h"
+#include "core/jsonc.h"
 #include "core/scrub.h"
 
-/* Longest errorMessage we repeat in DETAIL. */
-#define ERROR_MESSAGE_MAX 500
 
 /*
  * A string member as palloc'd text, NULL when absent or null, or set
@@ -136,33 +134,6 @@ codec_uuid(const char *s, pg_uuid_t *uuid)
 	return true;
 }
 
-/* Keep printable characters only, truncated: the text is untrusted. */
-static char *
-printable(const char *s, size_t n)
-{
-	char	   *out = palloc(Min(n, ERROR_MESSAGE_MAX) + 4);
-	size_t		i;
-	size_t		j = 0;
-
-	for (i = 0; i < n && j < ERROR_MESSAGE_MAX; i++)
-	{
-		unsigned char c = (unsigned char) s[i];
-
-		out[j++] = (c < 0x20 || c == 0x7f) ? ' ' : (char) c;
-	}
-	if (i < n)
-	{
-		/* do not cut a UTF-8 sequence in half */
-		while (j > 0 && ((unsigned char) out[j - 1] & 0xC0) == 0x80)
-			j--;
-		if (j > 0 && ((unsigned char) out[j - 1] & 0x80))
-			j--;
-		memcpy(out + j, "...", 3);
-		j += 3;
-	}
-	out[j] = '\0';
-	return out;
-}
 
 char *
 codec_error_message(const char *body, size_t len, const char *const *secrets)
@@ -187,12 +158,12 @@ codec_error_message(const char *body, size_t len, const char *const *secrets)
 			int			n = json_object_get_string_len(v);
 			char	   *copy = palloc(n + 1);
 
-			/* all n bytes: the text may hold NULs, which printable() blanks */
+			/* all n bytes: the text may hold NULs, which json_printable() blanks */
 			memcpy(copy, json_object_get_string(v), n);
 			copy[n] = '\0';
 
 			scrub_secrets(copy, n, secrets);
-			result = printable(copy, n);
+			result = json_printable(copy, n);
 		}
 	}
 	PG_CATCH();
@@ -203,75 +174,6 @@ codec_error_message(const char *body, size_t len, const char *const *secrets)
 	PG_END_TRY();
 	json_object_put(root);
 	return result;
-}
-
-/*
- * Lenient readers for list items: a field of an unexpected type counts as
- * absent, so one odd field never costs the whole item.
- */
-
-/* Text of a string (or of a number, rendered) member; NULL if absent. */
-static char *
-lenient_text(struct json_object *obj, const char *key)
-{
-	struct json_object *v;
-	const char *s;
-	int			n;
-
-	if (!json_object_object_get_ex(obj, key, &v) || v == NULL)
-		return NULL;
-	if (json_object_is_type(v, json_type_string))
-	{
-		s = json_object_get_string(v);
-		n = json_object_get_string_len(v);
-		if (memchr(s, '\0', n) != NULL)
-			return NULL;
-		return pnstrdup(s, n);
-	}
-	if (json_object_is_type(v, json_type_int))
-		return psprintf("%lld", (long long) json_object_get_int64(v));
-	return NULL;
-}
-
-/* An integer member, given as a JSON integer or a string of digits. */
-static bool
-lenient_int64(struct json_object *obj, const char *key, int64 *out)
-{
-	struct json_object *v;
-
-	if (!json_object_object_get_ex(obj, key, &v) || v == NULL)
-		return false;
-	if (json_object_is_type(v, json_type_int))
-	{
-		errno = 0;
-		*out = json_object_get_int64(v);
-		return errno == 0;
-	}
-	if (json_object_is_type(v, json_type_string))
-	{
-		const char *s = json_object_get_string(v);
-		char	   *end;
-		long long	val;
-
-		errno = 0;
-		val = strtoll(s, &end, 10);
-		if (errno != 0 || end == s || *end != '\0')
-			return false;
-		*out = (int64) val;
-		return true;
-	}
-	return false;
-}
-
-static bool
-lenient_int32(struct json_object *obj, const char *key, int32 *out)
-{
-	int64		v;
-
-	if (!lenient_int64(obj, key, &v) || v < PG_INT32_MIN || v > PG_INT32_MAX)
-		return false;
-	*out = (int32) v;
-	return true;
 }
 
 /* Epoch milliseconds we accept: 1970 to 9999. */
@@ -379,9 +281,9 @@ lenient_time(struct json_object *obj, const char *epoch_key, const char *iso_key
 {
 	char	   *iso;
 
-	if (lenient_int64(obj, epoch_key, out))
+	if (json_lenient_int64(obj, epoch_key, out))
 		return *out >= 0 && *out <= MAX_EPOCH_MS;
-	iso = lenient_text(obj, iso_key);
+	iso = json_lenient_text(obj, iso_key);
 	return iso != NULL && iso_to_epoch_ms(iso, out);
 }
 
@@ -401,22 +303,22 @@ decode_status(struct json_object *item, ApiStatus *st)
 	memset(st, 0, sizeof(*st));
 	if (!json_object_is_type(item, json_type_object) || !lenient_uuid(item, "id", &st->id))
 		return false;
-	st->correlation_id = lenient_text(item, "correlationId");
-	st->has_carrier_id = lenient_int32(item, "carrierId", &st->carrier_id);
-	st->carrier_name = lenient_text(item, "carrierName");
-	st->destination = lenient_text(item, "destination");
-	st->has_sent_status_code = lenient_int32(item, "sentStatusCode", &st->sent_status_code);
-	st->sent_status = lenient_text(item, "sentStatus");
+	st->correlation_id = json_lenient_text(item, "correlationId");
+	st->has_carrier_id = json_lenient_int32(item, "carrierId", &st->carrier_id);
+	st->carrier_name = json_lenient_text(item, "carrierName");
+	st->destination = json_lenient_text(item, "destination");
+	st->has_sent_status_code = json_lenient_int32(item, "sentStatusCode", &st->sent_status_code);
+	st->sent_status = json_lenient_text(item, "sentStatus");
 	/* real payloads say sentAt/sentDate, the docs' table sentStatusAt/sentStatusDate */
 	st->has_sent_at = lenient_time(item, "sentAt", "sentDate", &st->sent_at_ms) ||
 		lenient_time(item, "sentStatusAt", "sentStatusDate", &st->sent_at_ms);
-	st->has_delivered_status_code = lenient_int32(item, "deliveredStatusCode",
+	st->has_delivered_status_code = json_lenient_int32(item, "deliveredStatusCode",
 												  &st->delivered_status_code);
-	st->delivered_status = lenient_text(item, "deliveredStatus");
+	st->delivered_status = json_lenient_text(item, "deliveredStatus");
 	st->has_delivered_at = lenient_time(item, "deliveredAt", "deliveredDate",
 										&st->delivered_at_ms);
-	st->has_campaign_id = lenient_int64(item, "campaignId", &st->campaign_id);
-	st->extra_info = lenient_text(item, "extraInfo");
+	st->has_campaign_id = json_lenient_int64(item, "campaignId", &st->campaign_id);
+	st->extra_info = json_lenient_text(item, "extraInfo");
 	return true;
 }
 
@@ -428,20 +330,20 @@ decode_mo(struct json_object *item, ApiMo *mo)
 	memset(mo, 0, sizeof(*mo));
 	if (!json_object_is_type(item, json_type_object) || !lenient_uuid(item, "id", &mo->id))
 		return false;
-	mo->sub_account = lenient_text(item, "subAccount");
-	mo->campaign_alias = lenient_text(item, "campaignAlias");
-	mo->has_carrier_id = lenient_int32(item, "carrierId", &mo->carrier_id);
-	mo->carrier_name = lenient_text(item, "carrierName");
-	mo->source = lenient_text(item, "source");
-	mo->short_code = lenient_text(item, "shortCode");
-	mo->message_text = lenient_text(item, "messageText");
+	mo->sub_account = json_lenient_text(item, "subAccount");
+	mo->campaign_alias = json_lenient_text(item, "campaignAlias");
+	mo->has_carrier_id = json_lenient_int32(item, "carrierId", &mo->carrier_id);
+	mo->carrier_name = json_lenient_text(item, "carrierName");
+	mo->source = json_lenient_text(item, "source");
+	mo->short_code = json_lenient_text(item, "shortCode");
+	mo->message_text = json_lenient_text(item, "messageText");
 	mo->has_received_at = lenient_time(item, "receivedAt", "receivedDate", &mo->received_at_ms);
 	if (json_object_object_get_ex(item, "mt", &mt) && json_object_is_type(mt, json_type_object))
 	{
 		mo->has_mt_id = lenient_uuid(mt, "id", &mo->mt_id);
-		mo->mt_correlation_id = lenient_text(mt, "correlationId");
-		mo->mt_username = lenient_text(mt, "username");
-		mo->mt_email = lenient_text(mt, "email");
+		mo->mt_correlation_id = json_lenient_text(mt, "correlationId");
+		mo->mt_username = json_lenient_text(mt, "username");
+		mo->mt_email = json_lenient_text(mt, "email");
 	}
 	return true;
 }
@@ -572,7 +474,7 @@ codec_bulk_answer(const char *body, size_t len, int n, pg_uuid_t *batch_id,
 					!lenient_uuid(item, "id", &items[i].id))
 					problem = psprintf("Message %d of the answer has no usable id.", i + 1);
 				else
-					items[i].correlation_id = lenient_text(item, "correlationId");
+					items[i].correlation_id = json_lenient_text(item, "correlationId");
 			}
 		}
 	}

@@ -16,6 +16,7 @@
 #include "utils/timestamp.h"
 
 #include "core/api.h"
+#include "providers/sinch/sinch_api.h"
 #include "providers/sinch/codec.h"
 #include "core/scrub.h"
 #include "http/http.h"
@@ -71,7 +72,7 @@ decode_statuses(const HttpResult *res, const char *what, StatusList *list)
 	const char *problem = codec_status_answer(res->body, res->body_len, list);
 
 	if (problem != NULL)
-		api_raise_bad_answer(what, problem);
+		api_raise_bad_answer(&sinch_send, what, problem);
 	warn_skipped(list->skipped);
 	scrub_statuses(list);
 }
@@ -82,7 +83,7 @@ decode_mos(const HttpResult *res, const char *what, MoList *list)
 	const char *problem = codec_mo_answer(res->body, res->body_len, list);
 
 	if (problem != NULL)
-		api_raise_bad_answer(what, problem);
+		api_raise_bad_answer(&sinch_send, what, problem);
 	warn_skipped(list->skipped);
 	scrub_mos(list);
 }
@@ -96,7 +97,7 @@ query_status_search(char *const *ids, int nids, char *const *correlation_ids,
 												   ncorrelation_ids, &len);
 	HttpResult	res;
 
-	api_request_or_raise(API_QUERY, "POST", "/v1/sms/status/search", NULL, body, len, &res);
+	api_request_or_raise(&sinch_query, "POST", "/v1/sms/status/search", NULL, body, len, &res);
 	decode_statuses(&res, "a status search", out);
 }
 
@@ -105,7 +106,7 @@ query_status_list(StatusList *out)
 {
 	HttpResult	res;
 
-	api_request_or_raise(API_QUERY, "GET", "/v1/sms/status/list", NULL, NULL, 0, &res);
+	api_request_or_raise(&sinch_query, "GET", "/v1/sms/status/list", NULL, NULL, 0, &res);
 	decode_statuses(&res, "a status list", out);
 }
 
@@ -324,7 +325,7 @@ query_mo_search(const TimestampTz *start_at, const TimestampTz *end_at,
 		append_param(&query, "end", iso_utc(*end_at, "end_at"));
 	if (sub_account)
 		append_param(&query, "subAccount", sub_account);
-	api_request_or_raise(API_SEND, "GET", "/v1/sms/receive/search",
+	api_request_or_raise(&sinch_send, "GET", "/v1/sms/receive/search",
 						 query.len ? query.data : NULL, NULL, 0, &res);
 	decode_mos(&res, "an MO search", out);
 }
@@ -338,7 +339,7 @@ query_mo_list(const char *sub_account, MoList *out)
 	initStringInfo(&query);
 	if (sub_account)
 		append_param(&query, "subAccount", sub_account);
-	api_request_or_raise(API_SEND, "GET", "/v1/sms/receive/list",
+	api_request_or_raise(&sinch_send, "GET", "/v1/sms/receive/list",
 						 query.len ? query.data : NULL, NULL, 0, &res);
 	decode_mos(&res, "an MO list", out);
 }

@@ -11,6 +11,7 @@
 #include "utils/uuid.h"
 
 #include "core/api.h"
+#include "providers/sinch/sinch_api.h"
 #include "providers/sinch/codec.h"
 #include "core/scrub.h"
 #include "providers/sinch/send_result.h"
@@ -77,13 +78,13 @@ sms_send(PG_FUNCTION_ARGS)
 
 	message_from_args(fcinfo, &msg);
 	body = codec_send_request(&msg, &body_len);
-	api_request_or_raise(API_SEND, "POST", "/v1/send-sms", NULL, body, body_len, &res);
+	api_request_or_raise(&sinch_send, "POST", "/v1/send-sms", NULL, body, body_len, &res);
 
 	problem = codec_send_answer(res.body, res.body_len, &id, &correlation_id);
 	if (problem == NULL && !codec_uuid(id, &uuid))
 		problem = "The message id is not a UUID.";
 	if (problem != NULL)
-		api_raise_bad_answer("a send", problem);
+		api_raise_bad_answer(&sinch_send, "a send", problem);
 	scrub_text(correlation_id);
 	store_sent_later(&uuid, correlation_id ? correlation_id : msg.correlation_id,
 					 msg.destination);

@@ -10,17 +10,7 @@
 #include "utils/array.h"
 #include "utils/jsonb.h"
 
-/* The API's documented limits, in characters. */
-#define MAX_MESSAGE_TEXT 1280
-#define MAX_CORRELATION_ID 64
-#define MAX_EXTRA_INFO 255
-
-/* Limits of our own where the API documents none (README lists them). */
-#define MAX_NAME_TEXT 255		/* campaignAlias, subAccount, flowId, templateName */
-#define MAX_TIME_ZONE 64		/* an IANA zone name */
-#define MAX_PARAMS 256			/* placeholders in params */
-#define MAX_PARAM_KEY 255
-#define MAX_OPTIONS_BYTES 65536 /* an options, defaults or message object, as jsonb */
+#include "core/message.h"
 
 /* Where an API field may appear. */
 typedef enum FieldPlace
@@ -31,25 +21,6 @@ typedef enum FieldPlace
 	IN_ROOT = 1 << 3			/* root of a bulk request (sms_send_bulk_json's options) */
 } FieldPlace;
 
-/*
- * One message, validated, strings in UTF-8. NULL means absent (the field is
- * not sent).
- */
-typedef struct SmsMessage
-{
-	char	   *destination;	/* digits only */
-	char	   *message_text;
-	char	   *correlation_id;
-	char	   *extra_info;
-	int			flash;			/* -1 absent, 0 false, 1 true */
-	bool		has_scheduled_at;
-	int64		scheduled_at_ms;	/* Unix epoch, milliseconds */
-	bool		has_expires_at;
-	int64		expires_at_ms;
-	char	   *campaign_alias;
-	char	   *sub_account;
-	char	   *options_json;	/* validated options object as JSON text */
-} SmsMessage;
 
 /* The ten arguments of sms_send/sms_queue, validated. */
 extern void message_from_args(FunctionCallInfo fcinfo, SmsMessage *msg);
@@ -84,9 +55,6 @@ extern char *validate_destination(const char *value, const char *argname);
  * before today's limits: the reason it cannot be sent, or NULL.
  */
 extern char *validate_stored_message(const SmsMessage *msg);
-
-/* Bytes a stored text may take before the drain does not even read it. */
-#define MAX_STORED_TEXT_BYTES(chars) ((chars) * MAX_MULTIBYTE_CHAR_LEN)
 
 /* Whether sms_send_bulk sends this field at the root rather than in defaultValues. */
 extern bool field_at_bulk_root(const char *name);

@@ -1,0 +1,31 @@
+/*
+ * jsonc.h
+ *		json-c helpers shared by the providers' codecs (see jsonc.c).
+ */
+#ifndef SMS_API_JSONC_H
+#define SMS_API_JSONC_H
+
+#include <json-c/json.h>
+
+/* Raise "out of memory" for a failed json-c allocation. */
+extern void json_oom(void) pg_attribute_noreturn();
+
+/* Parse JSON text strictly (valid UTF-8, nothing after it); NULL if invalid. */
+extern struct json_object *json_parse_text(const char *text, size_t len);
+
+/* The object's JSON text, palloc'd. */
+extern char *json_serialize(struct json_object *obj, size_t *len);
+
+/* Control characters blanked, cut at 500 bytes on a character boundary. */
+extern char *json_printable(const char *s, size_t n);
+
+/*
+ * Lenient readers: a member of an unexpected type counts as absent, so one
+ * odd field never costs a whole item. Text of a string or integer; an
+ * integer given as a JSON integer or a string of digits.
+ */
+extern char *json_lenient_text(struct json_object *obj, const char *key);
+extern bool json_lenient_int64(struct json_object *obj, const char *key, int64 *out);
+extern bool json_lenient_int32(struct json_object *obj, const char *key, int32 *out);
+
+#endif							/* SMS_API_JSONC_H */

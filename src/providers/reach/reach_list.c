@@ -1,0 +1,93 @@
+/*
+ * reach_list.c
+ *		GET /messages over a window, every page: limit 200 (the API's
+ *		default) and start, until a short or empty page. Each page is
+ *		merged into sms_api.reach_message as it arrives and handed to the
+ *		caller. Dates go as RFC 1123 in GMT, as the seed documents.
+ */
+#include "postgres.h"
+
+#include "mb/pg_wchar.h"
+#include "miscadmin.h"
+#include "utils/timestamp.h"
+
+#include "core/sms_api.h"
+#include "providers/reach/reach.h"
+
+/* A listing that never ends (the API repeating full pages) stops here. */
+#define REACH_MAX_PAGES 5000
+
+static char *
+to_server(char *s)
+{
+	return s ? pg_any_to_server(s, strlen(s), PG_UTF8) : NULL;
+}
+
+void
+reach_message_to_server(ReachMessage *m)
+{
+	m->message_id = to_server(m->message_id);
+	m->id = to_server(m->id);
+	m->short_code = to_server(m->short_code);
+	m->country = to_server(m->country);
+	m->msisdn = to_server(m->msisdn);
+	m->direction = to_server(m->direction);
+	m->status = to_server(m->status);
+	m->message = to_server(m->message);
+	m->sent_from = to_server(m->sent_from);
+	m->created_by = to_server(m->created_by);
+}
+
+uint64
+reach_list(const ReachWindow *w, ReachPageFn page_fn, void *arg)
+{
+	char	   *start_date = reach_http_date(timestamptz_to_time_t(w->start_at));
+	char	   *end_date = reach_http_date(timestamptz_to_time_t(w->end_at));
+	uint64		merged = 0;
+
+	for (int page = 0;; page++)
+	{
+		ReachParam	params[7];
+		int			np = 0;
+		char	   *query;
+		HttpResult	res;
+		ReachMessage *msgs;
+		int			n;
+		int			items;
+		const char *problem;
+
+		CHECK_FOR_INTERRUPTS();
+		if (page >= REACH_MAX_PAGES)
+			ereport(ERROR,
+					(errcode(ERRCODE_SMS_API_BAD_ANSWER),
+					 errmsg("the Reach API kept answering full pages"),
+					 errdetail("%d pages of %d messages were read; the listing stops there.",
+							   REACH_MAX_PAGES, REACH_PAGE_LIMIT),
+					 errhint("List a narrower window.")));
+		params[np++] = (ReachParam) {"start_date", start_date};
+		params[np++] = (ReachParam) {"end_date", end_date};
+		params[np++] = (ReachParam) {"limit", CppAsString2(REACH_PAGE_LIMIT)};
+		params[np++] = (ReachParam) {"start", psprintf("%d", page * REACH_PAGE_LIMIT)};
+		params[np++] = (ReachParam) {"direction", w->direction};
+		if (w->msisdn != NULL)
+			params[np++] = (ReachParam) {"msisdn", w->msisdn};
+		if (w->tag != NULL)
+			params[np++] = (ReachParam) {"group_short_name", w->tag};
+		query = reach_query(params, np);
+
+		api_request_or_raise(&reach_target, "GET", "/messages", query, NULL, 0, &res);
+		problem = reach_decode_list(res.body, res.body_len, &msgs, &n, &items);
+		if (problem != NULL)
+			api_raise_bad_answer(&reach_target, "a message listing", problem);
+		for (int i = 0; i < n; i++)
+			reach_message_to_server(&msgs[i]);
+		merged += reach_store(msgs, n);
+		if (page_fn != NULL)
+			page_fn(msgs, n, arg);
+		/* items that were no objects count: the page was full all the same */
+		if (items < REACH_PAGE_LIMIT)
+			break;
+		pfree(res.body);
+	}
+	return merged;
+}
