@@ -12,6 +12,7 @@
 #include "common/hmac.h"
 #include "common/sha1.h"
 #include "lib/stringinfo.h"
+#include "utils/resowner.h"
 
 #include "http/http.h"
 #include "providers/reach/reach.h"
@@ -79,12 +80,34 @@ reach_query(ReachParam *params, int n)
 	return buf.data;
 }
 
-static void
-hmac_failed(pg_hmac_ctx *ctx)
+/*
+ * PostgreSQL's HMAC registers its OpenSSL context with the current resource
+ * owner, and the worker signs outside any transaction, where there is none:
+ * then a resource owner of our own holds it for the call.
+ */
+static ResourceOwner sign_owner = NULL;
+
+static ResourceOwner
+begin_owner(void)
 {
-	const char *why = pg_hmac_error(ctx);
+	ResourceOwner saved = CurrentResourceOwner;
+
+	if (CurrentResourceOwner == NULL)
+	{
+		if (sign_owner == NULL)
+			sign_owner = ResourceOwnerCreate(NULL, "sms_api reach signature");
+		CurrentResourceOwner = sign_owner;
+	}
+	return saved;
+}
+
+static void
+hmac_failed(pg_hmac_ctx *ctx, ResourceOwner saved)
+{
+	const char *why = pstrdup(pg_hmac_error(ctx));
 
 	pg_hmac_free(ctx);
+	CurrentResourceOwner = saved;
 	ereport(ERROR,
 			(errcode(ERRCODE_INTERNAL_ERROR),
 			 errmsg("could not compute the Reach request signature: %s", why)));
@@ -94,23 +117,28 @@ char *
 reach_signature(const char *key, const char *secret, const char *date,
 				const char *sorted_query, const char *body, size_t body_len)
 {
+	ResourceOwner saved = begin_owner();
 	pg_hmac_ctx *ctx = pg_hmac_create(PG_SHA1);
 	uint8		digest[SHA1_DIGEST_LENGTH];
 	char	   *encoded;
 	int			len;
 
 	if (ctx == NULL)
+	{
+		CurrentResourceOwner = saved;
 		ereport(ERROR,
 				(errcode(ERRCODE_OUT_OF_MEMORY),
 				 errmsg("out of memory")));
+	}
 	if (pg_hmac_init(ctx, (const uint8 *) secret, strlen(secret)) < 0 ||
 		pg_hmac_update(ctx, (const uint8 *) key, strlen(key)) < 0 ||
 		pg_hmac_update(ctx, (const uint8 *) date, strlen(date)) < 0 ||
 		pg_hmac_update(ctx, (const uint8 *) sorted_query, strlen(sorted_query)) < 0 ||
 		(body_len > 0 && pg_hmac_update(ctx, (const uint8 *) body, body_len) < 0) ||
 		pg_hmac_final(ctx, digest, sizeof(digest)) < 0)
-		hmac_failed(ctx);
+		hmac_failed(ctx, saved);
 	pg_hmac_free(ctx);
+	CurrentResourceOwner = saved;
 
 	encoded = palloc(pg_b64_enc_len(sizeof(digest)) + 1);
 #if PG_VERSION_NUM >= 180000
