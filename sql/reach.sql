@@ -131,7 +131,9 @@ SELECT * FROM sms_api.reach_send('50235148163', 'x');
 \echo :LAST_ERROR_SQLSTATE
 \! test/simctl fault hang --path /reach --seconds 5 --process
 SET sms_api.timeout_ms = 300;
+\set VERBOSITY terse
 SELECT * FROM sms_api.reach_send('50235148163', 'x');
+\set VERBOSITY default
 \echo :LAST_ERROR_SQLSTATE
 RESET sms_api.timeout_ms;
 
@@ -155,10 +157,10 @@ SELECT message_id, status, is_billable, is_scheduled, sent_count, sent_from, cre
 -- the listing: every page (limit 200, start), in order, merged
 \! test/simctl reset
 \! test/simctl config reach_rate=0
-\! python3 -c 'import json, os, urllib.request; urllib.request.urlopen(urllib.request.Request(os.environ["SIM_URL"] + "/_sim/reach/mo", data=json.dumps([{"msisdn": "5023514%04d" % i, "message": "reply %d" % i} for i in range(450)]).encode(), headers={"Content-Type": "application/json"})).read()'
+\! python3 -c 'import json, os, urllib.request; urllib.request.urlopen(urllib.request.Request(os.environ["SIM_URL"] + "/_sim/reach/mo", data=json.dumps([{"msisdn": "5023514%04d" % i, "message": "reply %d" % i, "created_on": "2021-07-11 17:%02d:%02d" % (i // 60, i % 60)} for i in range(450)]).encode(), headers={"Content-Type": "application/json"})).read()'
 SELECT count(*) AS listed, count(DISTINCT message_id) AS distinct_ids,
        bool_and(direction = 'MO') AS all_mo, bool_and(updated_at IS NOT NULL) AS stored
-  FROM sms_api.reach_messages(now() - interval '1 hour', now() + interval '1 minute');
+  FROM sms_api.reach_messages('2021-07-11 17:00:00+00', '2021-07-11 18:00:00+00');
 SELECT count(*) AS in_table FROM sms_api.reach_message WHERE direction = 'MO';
 \! test/simctl requests --path /reach --fields method,path,query,auth
 -- an empty window: one request, no rows
@@ -166,8 +168,8 @@ SELECT count(*) AS in_table FROM sms_api.reach_message WHERE direction = 'MO';
 SELECT count(*) AS listed FROM sms_api.reach_messages('2020-01-01', '2020-01-02', 'MT');
 \! test/simctl requests --since-mark --fields query
 -- a filter by msisdn and direction
-SELECT msisdn, message FROM sms_api.reach_messages(now() - interval '1 hour', now() + interval '1 minute',
-                                                   'MO', '+50235140007');
+SELECT msisdn, message, created_on FROM sms_api.reach_messages('2021-07-11 17:00:00+00', '2021-07-11 18:00:00+00',
+                                                               'MO', '+50235140007');
 
 -- a later answer replaces the earlier values; NULL never overwrites
 \! test/simctl reset
