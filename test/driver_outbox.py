@@ -340,3 +340,35 @@ def drop_extension_waits_for_the_worker(ctx):
         if sql(ctx, "SELECT count(*) FROM pg_extension WHERE extname = 'sms_api'") == "0":
             sql(ctx, "CREATE EXTENSION sms_api")
         _fresh_outbox(ctx)
+
+
+@_test
+def reach_rows_keep_to_reach_rate_limit(ctx):
+    """Reach rows go one request each, several in flight, paced by
+    sms_api.reach_rate_limit: 40 rows at 20/s take about 2 s and the
+    simulator, enforcing 20/s itself, refuses none of them."""
+    _fresh_outbox(ctx)
+    sim_control(ctx.sim, "/_sim/config", {"reach_rate": 20, "reach_sent_delay_ms": 0})
+    configure(ctx, reach_rate_limit=20)
+    try:
+        t0 = time.time()
+        sql(ctx, "SELECT count(sms_api.sms_queue('5023514' || lpad(g::text, 4, '0'), 'paced ' || g, "
+                 "provider => 'reach')) FROM generate_series(1, 40) g")
+        wait_for(ctx, "SELECT count(*) = 40 FROM sms_api.outbox WHERE provider = 'reach' AND state = 'sent'",
+                 timeout=30, what="40 Reach rows sent")
+        took = time.time() - t0
+        sent = sim_requests(ctx, "/reach/api/rest/messages/send_to_contact")
+        statuses = sorted({r["status"] for r in sent})
+        assert len(sent) == 40 and statuses == [200], \
+            "%d Reach requests with statuses %s: every row should go once and none be rate limited" \
+            % (len(sent), statuses)
+        assert took >= 1.5, "40 rows at 20/s went out in %.2f s: the limit was not kept" % took
+        refs = sql(ctx, "SELECT count(DISTINCT provider_ref) FROM sms_api.outbox o "
+                        "JOIN sms_api.reach_message r ON r.message_id = o.provider_ref "
+                        "WHERE o.provider = 'reach'")
+        assert refs == "40", "only %s sent rows have their reach_message row" % refs
+    finally:
+        configure(ctx, reach_rate_limit=None)
+        sql(ctx, "DELETE FROM sms_api.outbox")
+        sql(ctx, "DELETE FROM sms_api.reach_message")
+        sim_control(ctx.sim, "/_sim/reset", {})
