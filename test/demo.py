@@ -2,7 +2,9 @@
 """make demo: a throwaway cluster with sms_api preloaded, the bundled API
 simulator, one message sent with sms_api.sms_send() (the returned row
 shown), one queued with sms_api.sms_queue() and sent by the worker at
-commit, the statuses the worker polled, and everything stopped again."""
+commit, the statuses the worker polled, the same through Reach
+(reach_send, and a row queued with provider => 'reach'), and everything
+stopped again."""
 import os
 import subprocess
 import sys
@@ -26,6 +28,12 @@ SELECT pg_sleep(1.5);
 SELECT outbox_id, destination, correlation_id, state, sent_status, delivered_status, final, success
   FROM sms_api.delivery;
 SELECT correlation_id, sent_status, delivered_status FROM sms_api.message_status ORDER BY correlation_id;
+-- Reach: a signed send, the answer merged into sms_api.reach_message
+SELECT message_id, msisdn, status, message, created_on FROM sms_api.reach_send('+50235148163', 'Hola desde PostgreSQL', 'demo-2');
+-- queued for Reach: same outbox, provider => 'reach'
+SELECT sms_api.sms_queue('50235148164', 'Pedido 43 enviado', 'order-43', provider => 'reach') AS outbox_id;
+SELECT pg_sleep(1);
+SELECT outbox_id, provider, destination, state, sent_status FROM sms_api.delivery ORDER BY outbox_id;
 """
 
 
