@@ -126,8 +126,8 @@ worker_source_check(int *newval, void **extra, GucSource source)
 	return true;
 }
 
-static bool
-base_url_check(char **newval, void **extra, GucSource source)
+bool
+settings_base_url_check(char **newval, void **extra, GucSource source)
 {
 	if (**newval == '\0' ||
 		pg_strncasecmp(*newval, "http://", 7) == 0 ||
@@ -175,7 +175,7 @@ settings_define(bool preloading)
 							   &sms_api_base_url,
 							   "https://api-messaging.wavy.global",
 							   PGC_SUSET, 0,
-							   base_url_check, NULL, NULL);
+							   settings_base_url_check, NULL, NULL);
 	DefineCustomStringVariable("sms_api.username",
 							   "User name (or e-mail) sent in the username header.",
 							   NULL,

@@ -48,6 +48,9 @@ extern const char *const *settings_secrets(bool with_username);
  * SET), the show hook (masked), and reading a secret's file (owner and
  * mode checked; palloc'd in TopMemoryContext).
  */
+/* Check hook of every provider's base URL: empty, http:// or https://. */
+extern bool settings_base_url_check(char **newval, void **extra, GucSource source);
+
 extern bool settings_secret_check(char **newval, void **extra, GucSource source);
 extern const char *settings_secret_show(void);
 extern char *settings_read_secret_file(const char *path, const char *setting);

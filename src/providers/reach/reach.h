@@ -103,7 +103,7 @@ typedef void (*ReachPageFn) (ReachMessage *msgs, int n, void *arg);
 
 extern uint64 reach_list(const ReachWindow *w, ReachPageFn page_fn, void *arg);
 
-/* The strings of an answer (UTF-8) in the database's encoding. */
+/* The strings of an answer (UTF-8) in the database's encoding, scrubbed of secrets. */
 extern void reach_message_to_server(ReachMessage *m);
 
 /* reach_store.c: merge into sms_api.reach_message; rows merged. */

@@ -11,16 +11,26 @@
 #include "miscadmin.h"
 #include "utils/timestamp.h"
 
+#include "core/scrub.h"
 #include "core/sms_api.h"
 #include "providers/reach/reach.h"
 
 /* A listing that never ends (the API repeating full pages) stops here. */
 #define REACH_MAX_PAGES 5000
 
+/* In the database's encoding, and scrubbed of our secrets. */
 static char *
 to_server(char *s)
 {
-	return s ? pg_any_to_server(s, strlen(s), PG_UTF8) : NULL;
+	char	   *converted;
+
+	if (s == NULL)
+		return NULL;
+	converted = pg_any_to_server(s, strlen(s), PG_UTF8);
+	if (converted == s)
+		converted = pstrdup(s);
+	scrub_text(converted);
+	return converted;
 }
 
 void

@@ -22,17 +22,6 @@ char	   *reach_time_zone = NULL;
 int			reach_rate_limit = 10;
 int			reach_poll_interval_ms = 0;
 
-static bool
-base_url_check(char **newval, void **extra, GucSource source)
-{
-	if (**newval == '\0' ||
-		pg_strncasecmp(*newval, "http://", 7) == 0 ||
-		pg_strncasecmp(*newval, "https://", 8) == 0)
-		return true;
-	GUC_check_errdetail("The Reach API root must start with https:// (or http:// for a local simulator or proxy).");
-	return false;
-}
-
 /* A zone PostgreSQL knows, so that created_on can always be read. */
 static bool
 time_zone_check(char **newval, void **extra, GucSource source)
@@ -66,7 +55,7 @@ reach_define_settings(bool preloading)
 							   "Redirects are never followed.",
 							   &reach_base_url, "",
 							   PGC_SUSET, 0,
-							   base_url_check, NULL, NULL);
+							   settings_base_url_check, NULL, NULL);
 	DefineCustomStringVariable("sms_api.reach_api_key",
 							   "Reach API key, sent in the Authorization header and signed.",
 							   NULL,

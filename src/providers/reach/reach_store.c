@@ -15,7 +15,6 @@
 #include "utils/timestamp.h"
 
 #include "core/datum.h"
-#include "core/scrub.h"
 #include "providers/reach/reach.h"
 
 #define NCOLS 18
@@ -72,8 +71,6 @@ typedef struct Columns
 static void
 set_text(Columns *c, int col, int i, char *s)
 {
-	if (s != NULL)
-		scrub_text(s);
 	c->nulls[col][i] = s == NULL;
 	c->values[col][i] = s ? CStringGetTextDatum(s) : (Datum) 0;
 }
