@@ -4,7 +4,7 @@
 -- them into message_status; status queries keep to query_rate_limit.
 \! test/simctl reset
 
--- sends whose destinations choose the outcome (see test/SIMULATOR.md)
+-- sends whose destinations choose the outcome (see test/sim/README.md)
 SELECT count(*) FROM sms_api.sms_send_bulk(
   ARRAY['5511900000010', '5511900001202', '5511900001104', '5511900001999'], 'x',
   ARRAY['st-ok', 'st-invalid', 'st-undelivered', 'st-oi'], campaign_alias => 'promo');
