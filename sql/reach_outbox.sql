@@ -94,6 +94,23 @@ SELECT pg_reload_conf();
 SELECT wait_until($$SELECT state = 'sent' FROM sms_api.outbox WHERE message_text = 'held'$$);
 SELECT state, attempts, last_error IS NULL AS cleared FROM sms_api.outbox WHERE message_text = 'held';
 
+-- an unreadable secret file pauses Reach alone too, at no request
+\! test/simctl reset
+\! test/simctl config reach_rate=0 query_rate=0
+SELECT setting AS secret_file FROM pg_settings WHERE name = 'sms_api.reach_api_secret_file' \gset
+ALTER SYSTEM SET sms_api.reach_api_secret_file = '/nonexistent/reach_secret';
+SELECT pg_reload_conf();
+SELECT pg_sleep(0.3);
+SELECT sms_api.sms_queue('50235148163', 'no secret', provider => 'reach') > 0 AS queued;
+SELECT sms_api.sms_queue('5511900000001', 'sinch still goes') > 0 AS queued;
+SELECT wait_until($$SELECT state = 'sent' FROM sms_api.outbox WHERE message_text = 'sinch still goes'$$);
+SELECT wait_until($$SELECT last_error LIKE '55000%' FROM sms_api.outbox WHERE message_text = 'no secret'$$);
+SELECT state, attempts, last_error FROM sms_api.outbox WHERE message_text = 'no secret';
+\! test/simctl requests --path /reach --count
+ALTER SYSTEM SET sms_api.reach_api_secret_file = :'secret_file';
+SELECT pg_reload_conf();
+SELECT wait_until($$SELECT state = 'sent' FROM sms_api.outbox WHERE message_text = 'no secret'$$);
+
 -- the alert trigger's third argument is the provider
 CREATE TABLE reach_alerts (id serial, phone text, body text);
 CREATE TRIGGER reach_alert AFTER INSERT ON reach_alerts FOR EACH ROW

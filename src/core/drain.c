@@ -659,11 +659,17 @@ build_call(const Batch *b, ApiCall *call)
 	{
 		const Provider *prov = providers[b->rows[0]->provider];
 		SmsMessage *msgs = palloc(b->n * sizeof(SmsMessage));
+		HttpRequest scratch;
 
 		for (int j = 0; j < b->n; j++)
 			msgs[j] = b->rows[j]->msg;
+
 		memset(call, 0, sizeof(*call));
 		prov->build_request(msgs, b->n, call);
+		/* a setting the provider lacks shows now, and pauses only it */
+		memset(&scratch, 0, sizeof(scratch));
+		call->target->prepare(&scratch, call->method, call->path, call->query,
+							  call->body, call->body_len);
 		built = true;
 	}
 	PG_CATCH();
@@ -677,7 +683,16 @@ build_call(const Batch *b, ApiCall *call)
 			PG_RE_THROW();
 		FlushErrorState();
 		if (edata->sqlerrcode == ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE)
-			settle_paused(b, psprintf("%s: %s", unpack_sql_state(edata->sqlerrcode), edata->message));
+		{
+			/* a setting is missing or unusable: this provider waits for a reload */
+			char	   *error = psprintf("%s: %s", unpack_sql_state(edata->sqlerrcode), edata->message);
+
+			shmem_record_error(error);
+			ereport(LOG,
+					(errmsg("sms_api worker: %s", edata->message),
+					 edata->hint ? errhint("%s", edata->hint) : 0));
+			settle_paused(b, error);
+		}
 		else if (b->n > 1)
 			settle_rejected(b, NULL);
 		else

@@ -9,6 +9,7 @@
 
 #include "mb/pg_wchar.h"
 #include "miscadmin.h"
+#include "utils/memutils.h"
 #include "utils/timestamp.h"
 
 #include "core/scrub.h"
@@ -54,6 +55,9 @@ reach_list(const ReachWindow *w, ReachPageFn page_fn, void *arg)
 	char	   *start_date = reach_http_date(timestamptz_to_time_t(w->start_at));
 	char	   *end_date = reach_http_date(timestamptz_to_time_t(w->end_at));
 	uint64		merged = 0;
+	MemoryContext page_cxt = AllocSetContextCreate(CurrentMemoryContext, "sms_api reach page",
+												   ALLOCSET_DEFAULT_SIZES);
+	MemoryContext outer = CurrentMemoryContext;
 
 	for (int page = 0;; page++)
 	{
@@ -67,6 +71,9 @@ reach_list(const ReachWindow *w, ReachPageFn page_fn, void *arg)
 		const char *problem;
 
 		CHECK_FOR_INTERRUPTS();
+		/* one page's answer and messages at a time, however many pages */
+		MemoryContextReset(page_cxt);
+		MemoryContextSwitchTo(page_cxt);
 		if (page >= REACH_MAX_PAGES)
 			ereport(ERROR,
 					(errcode(ERRCODE_SMS_API_BAD_ANSWER),
@@ -94,10 +101,11 @@ reach_list(const ReachWindow *w, ReachPageFn page_fn, void *arg)
 		merged += reach_store(msgs, n);
 		if (page_fn != NULL)
 			page_fn(msgs, n, arg);
+		MemoryContextSwitchTo(outer);
 		/* items that were no objects count: the page was full all the same */
 		if (items < REACH_PAGE_LIMIT)
 			break;
-		pfree(res.body);
 	}
+	MemoryContextDelete(page_cxt);
 	return merged;
 }
