@@ -8,7 +8,7 @@
 #define SMS_API_CODEC_H
 
 #include "utils/uuid.h"
-#include "providers/sinch/validate.h"
+#include "core/message.h"
 
 /* The /v1/send-sms body for one message, palloc'd. */
 extern char *codec_send_request(const SmsMessage *msg, size_t *len);

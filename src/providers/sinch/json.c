@@ -8,6 +8,7 @@
 #include <limits.h>
 
 #include "providers/sinch/codec.h"
+#include "providers/sinch/validate.h"
 #include "core/jsonc.h"
 
 
