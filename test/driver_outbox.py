@@ -350,6 +350,9 @@ def reach_rows_keep_to_reach_rate_limit(ctx):
     _fresh_outbox(ctx)
     sim_control(ctx.sim, "/_sim/config", {"reach_rate": 20, "reach_sent_delay_ms": 0})
     configure(ctx, reach_rate_limit=20)
+    # the worker takes the new limit at its next wake; give the reload time to reach it
+    sql(ctx, "SELECT sms_api.wake()")
+    time.sleep(1.0)
     try:
         t0 = time.time()
         sql(ctx, "SELECT count(sms_api.sms_queue('5023514' || lpad(g::text, 4, '0'), 'paced ' || g, "
