@@ -11,6 +11,7 @@
 
 #include <curl/curl.h>
 
+#include "lib/stringinfo.h"
 #include "miscadmin.h"
 #include "utils/memutils.h"
 
@@ -125,6 +126,8 @@ append_header(struct curl_slist *list, const char *name, const char *value)
 	return newlist;
 }
 
+#define JSON_CONTENT_TYPE "application/json; charset=utf-8"
+
 /* The request's own headers, then what every JSON request carries. */
 static struct curl_slist *
 build_headers(const HttpRequest *req)
@@ -137,7 +140,7 @@ build_headers(const HttpRequest *req)
 	list = append_header(list, "Accept", "application/json");
 	if (req->body != NULL)
 		list = append_header(list, "Content-Type",
-							 req->content_type ? req->content_type : "application/json; charset=utf-8");
+							 req->content_type ? req->content_type : JSON_CONTENT_TYPE);
 	/* an empty value removes the header: no 100-continue round trip */
 	newlist = curl_slist_append(list, "Expect:");
 	if (newlist == NULL)
@@ -148,6 +151,98 @@ build_headers(const HttpRequest *req)
 				 errmsg("out of memory")));
 	}
 	return newlist;
+}
+
+/*
+ * The header list each handle sent last, reused while a request's headers
+ * are the same (credentials rarely change; a signed request's never are):
+ * building a list costs as much as parsing a loopback answer. key holds
+ * the headers as "name\0value\0...content-type\0", in TopMemoryContext,
+ * zeroed when replaced since it carries credentials.
+ */
+typedef struct HeaderCache
+{
+	struct curl_slist *list;
+	char	   *key;
+	size_t		keylen;
+} HeaderCache;
+
+static HeaderCache header_cache[HTTP_MAX_PARALLEL];
+
+static const char *
+body_type(const HttpRequest *req)
+{
+	if (req->body == NULL)
+		return "";
+	return req->content_type ? req->content_type : JSON_CONTENT_TYPE;
+}
+
+/* Whether *p starts with s and its NUL; if so, step past them. */
+static bool
+take(const char **p, const char *end, const char *s)
+{
+	size_t		n = strlen(s) + 1;
+
+	if ((size_t) (end - *p) < n || memcmp(*p, s, n) != 0)
+		return false;
+	*p += n;
+	return true;
+}
+
+static bool
+cache_matches(const HeaderCache *c, const HttpRequest *req)
+{
+	const char *p = c->key;
+	const char *end;
+
+	if (p == NULL)
+		return false;
+	end = c->key + c->keylen;
+	for (int i = 0; i < req->nheaders; i++)
+		if (!take(&p, end, req->headers[i].name) || !take(&p, end, req->headers[i].value))
+			return false;
+	return take(&p, end, body_type(req)) && p == end;
+}
+
+static void
+forget_cached(HeaderCache *c)
+{
+	free_headers(c->list);
+	c->list = NULL;
+	if (c->key != NULL)
+	{
+		explicit_bzero(c->key, c->keylen);
+		pfree(c->key);
+	}
+	c->key = NULL;
+	c->keylen = 0;
+}
+
+static struct curl_slist *
+headers_for(int i, const HttpRequest *req)
+{
+	HeaderCache *c = &header_cache[i];
+	StringInfoData key;
+
+	if (cache_matches(c, req))
+		return c->list;
+	/* the handle must not keep pointing at the list about to be freed */
+	curl_easy_setopt(handles[i], CURLOPT_HTTPHEADER, NULL);
+	forget_cached(c);
+	c->list = build_headers(req);
+	initStringInfo(&key);
+	for (int h = 0; h < req->nheaders; h++)
+	{
+		appendBinaryStringInfo(&key, req->headers[h].name, strlen(req->headers[h].name) + 1);
+		appendBinaryStringInfo(&key, req->headers[h].value, strlen(req->headers[h].value) + 1);
+	}
+	appendBinaryStringInfo(&key, body_type(req), strlen(body_type(req)) + 1);
+	c->key = MemoryContextAlloc(TopMemoryContext, key.len);
+	memcpy(c->key, key.data, key.len);
+	c->keylen = key.len;
+	explicit_bzero(key.data, key.len);
+	pfree(key.data);
+	return c->list;
 }
 
 /*
@@ -443,7 +538,6 @@ http_perform_many(const HttpRequest *reqs, HttpResult *res, int n,
 				  HttpDone done, void *arg)
 {
 	Transfer	t[HTTP_MAX_PARALLEL];
-	struct curl_slist *volatile headers[HTTP_MAX_PARALLEL];
 
 	Assert(n >= 1 && n <= HTTP_MAX_PARALLEL);
 	http_init(n);
@@ -454,26 +548,8 @@ http_perform_many(const HttpRequest *reqs, HttpResult *res, int n,
 		t[i].buf.limit = (size_t) sms_api_max_response_bytes;
 	}
 	for (int i = 0; i < n; i++)
-		headers[i] = NULL;
-	PG_TRY();
-	{
-		for (int i = 0; i < n; i++)
-		{
-			headers[i] = build_headers(&reqs[i]);
-			set_options(i, &reqs[i], &t[i].buf, headers[i], t[i].errbuf);
-		}
-		run_transfers(t, res, n, done, arg);
-	}
-	PG_FINALLY();
-	{
-		for (int i = 0; i < n; i++)
-		{
-			if (handles[i] != NULL)
-				curl_easy_setopt(handles[i], CURLOPT_HTTPHEADER, NULL);
-			free_headers(headers[i]);
-		}
-	}
-	PG_END_TRY();
+		set_options(i, &reqs[i], &t[i].buf, headers_for(i, &reqs[i]), t[i].errbuf);
+	run_transfers(t, res, n, done, arg);
 	for (int i = 0; i < n; i++)
 		if (!t[i].reported)
 			collect(i, &t[i], &res[i]);
