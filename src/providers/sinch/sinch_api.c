@@ -38,30 +38,19 @@ sinch_error_text(const char *body, size_t len)
 	return codec_error_message(body, len, settings_secrets(true));
 }
 
-#define SINCH_UNKNOWN_HINT "The message may have gone out: check with sms_api.sms_status() before sending it again."
+/* The two differ only in the limiter they are paced by. */
+#define SINCH_TARGET(limiter_slot, rate_setting) { \
+	.api_name = "SMS API", \
+	.limiter = (limiter_slot), \
+	.rate = &(rate_setting), \
+	.prepare = sinch_prepare, \
+	.classify = NULL, \
+	.error_text = sinch_error_text, \
+	.url_setting = "sms_api.base_url", \
+	.credentials_hint = "Check sms_api.username and the token (sms_api.token_file or sms_api.token).", \
+	.rate_hint = "Retry later, or lower sms_api.send_rate_limit or sms_api.query_rate_limit.", \
+	.unknown_hint = "The message may have gone out: check with sms_api.sms_status() before sending it again.", \
+}
 
-const ApiTarget sinch_send = {
-	.api_name = "SMS API",
-	.limiter = LIMITER_SINCH_SEND,
-	.rate = &sms_api_send_rate_limit,
-	.prepare = sinch_prepare,
-	.classify = NULL,
-	.error_text = sinch_error_text,
-	.url_setting = "sms_api.base_url",
-	.credentials_hint = "Check sms_api.username and the token (sms_api.token_file or sms_api.token).",
-	.rate_hint = "Retry later, or lower sms_api.send_rate_limit or sms_api.query_rate_limit.",
-	.unknown_hint = SINCH_UNKNOWN_HINT,
-};
-
-const ApiTarget sinch_query = {
-	.api_name = "SMS API",
-	.limiter = LIMITER_SINCH_QUERY,
-	.rate = &sms_api_query_rate_limit,
-	.prepare = sinch_prepare,
-	.classify = NULL,
-	.error_text = sinch_error_text,
-	.url_setting = "sms_api.base_url",
-	.credentials_hint = "Check sms_api.username and the token (sms_api.token_file or sms_api.token).",
-	.rate_hint = "Retry later, or lower sms_api.send_rate_limit or sms_api.query_rate_limit.",
-	.unknown_hint = SINCH_UNKNOWN_HINT,
-};
+const ApiTarget sinch_send = SINCH_TARGET(LIMITER_SINCH_SEND, sms_api_send_rate_limit);
+const ApiTarget sinch_query = SINCH_TARGET(LIMITER_SINCH_QUERY, sms_api_query_rate_limit);
