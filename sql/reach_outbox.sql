@@ -42,7 +42,7 @@ SELECT pg_sleep(0.5);
 SELECT count(*) AS outbox_rows FROM sms_api.outbox;
 \! test/simctl requests --path /reach --count
 
--- committed: sent, one request per row, correlation_id as id
+-- committed: sent, one request per row (several in flight: in any order), correlation_id as id
 SELECT sms_api.sms_queue('50235148163', 'reach ' || g, 'corr-' || g, provider => 'reach') > 0 AS queued
   FROM generate_series(1, 3) g;
 SELECT wait_until('SELECT reach_settled()');
@@ -50,7 +50,7 @@ SELECT o.correlation_id, o.state, o.attempts, o.provider, o.message_id IS NULL A
        r.message_id IS NOT NULL AS merged, r.id, r.status
   FROM sms_api.outbox o LEFT JOIN sms_api.reach_message r ON r.message_id = o.provider_ref
  WHERE o.provider = 'reach' ORDER BY o.id;
-\! test/simctl requests --path /reach --fields method,path,auth,body
+\! test/simctl requests --path /reach --fields method,path,auth,body | sort
 
 -- the delivery view shows Reach rows with their Reach status
 SELECT correlation_id, provider, state, sent_status, final, success
