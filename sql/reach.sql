@@ -202,5 +202,16 @@ SELECT count(*) FROM sms_api.reach_message;
 \echo :LAST_ERROR_SQLSTATE
 RESET ROLE;
 
+-- a database whose encoding cannot hold what Reach sends: '?' instead, no error
+CREATE DATABASE reach_latin1 ENCODING 'LATIN1' TEMPLATE template0 LC_COLLATE 'C' LC_CTYPE 'C';
+\c reach_latin1
+CREATE EXTENSION sms_api;
+\! test/simctl reset
+\! test/simctl fault status --path /reach --status 200 --body '{"message_id": "0123456789abcdef01234568", "message": "ok 🙂 and ñ", "status": "READY"}'
+SELECT message, convert_to(message, 'LATIN1') FROM sms_api.reach_send('50235148163', 'x');
+SELECT message FROM sms_api.reach_message;
+\c regression
+DROP DATABASE reach_latin1;
+
 ALTER SYSTEM RESET sms_api.reach_rate_limit;
 SELECT pg_reload_conf();

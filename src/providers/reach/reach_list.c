@@ -19,17 +19,55 @@
 /* A listing that never ends (the API repeating full pages) stops here. */
 #define REACH_MAX_PAGES 5000
 
-/* In the database's encoding, and scrubbed of our secrets. */
+/*
+ * In the database's encoding, and scrubbed of our secrets. A character the
+ * database's encoding cannot hold becomes '?', so that one message cannot
+ * make every listing of its page fail.
+ */
 static char *
 to_server(char *s)
 {
-	char	   *converted;
+	MemoryContext cxt = CurrentMemoryContext;
+	char	   *volatile converted = NULL;
 
 	if (s == NULL)
 		return NULL;
-	converted = pg_any_to_server(s, strlen(s), PG_UTF8);
-	if (converted == s)
+	if (GetDatabaseEncoding() == PG_UTF8)
 		converted = pstrdup(s);
+	else
+	{
+		PG_TRY();
+		{
+			converted = pg_any_to_server(s, strlen(s), PG_UTF8);
+			if (converted == s)
+				converted = pstrdup(s);
+		}
+		PG_CATCH();
+		{
+			ErrorData  *edata;
+
+			MemoryContextSwitchTo(cxt);
+			edata = CopyErrorData();
+			if (edata->sqlerrcode != ERRCODE_UNTRANSLATABLE_CHARACTER &&
+				edata->sqlerrcode != ERRCODE_CHARACTER_NOT_IN_REPERTOIRE)
+				PG_RE_THROW();
+			FlushErrorState();
+			FreeErrorData(edata);
+			/* each multibyte character (valid UTF-8: json-c checked) as one '?' */
+			converted = palloc(strlen(s) + 1);
+			{
+				char	   *out = converted;
+
+				for (const char *p = s; *p; p++)
+					if ((unsigned char) *p < 0x80)
+						*out++ = *p;
+					else if (((unsigned char) *p & 0xC0) == 0xC0)
+						*out++ = '?';
+				*out = '\0';
+			}
+		}
+		PG_END_TRY();
+	}
 	scrub_text(converted);
 	return converted;
 }
