@@ -154,6 +154,20 @@ SELECT * FROM sms_api.reach_messages(now() - interval '1 hour', now());
 SELECT message_id, status, is_billable, is_scheduled, sent_count, sent_from, created_on, type
   FROM sms_api.reach_send('50235148163', 'x');
 
+-- an error body under a 200 is the refusal it says it is; no message_id is no send
+\! test/simctl fault status --path /reach --status 200 --body '{"code": 40301, "error": "Ha excedido el número de mensajes contratado"}'
+SELECT * FROM sms_api.reach_send('50235148163', 'x');
+\echo :LAST_ERROR_SQLSTATE
+\! test/simctl fault status --path /reach --status 200 --body '{"status": "READY"}'
+SELECT * FROM sms_api.reach_send('50235148163', 'x');
+\echo :LAST_ERROR_SQLSTATE
+-- a listing that answers the same full page again (start ignored) stops: SM004
+\! python3 -c 'import json, os; open(os.environ["TEST_ROOT"] + "/reach_page.json", "w").write(json.dumps([{"message_id": "%024x" % i, "direction": "MO", "message": "same"} for i in range(200)]))'
+\! sh -c 'test/simctl fault status --path /reach/api/rest/messages --status 200 --count 2 --body-file "$TEST_ROOT/reach_page.json"'
+SELECT count(*) FROM sms_api.reach_messages('2021-07-11 17:00:00+00', '2021-07-11 18:00:00+00');
+\echo :LAST_ERROR_SQLSTATE
+DELETE FROM sms_api.reach_message;
+
 -- the listing: every page (limit 200, start), in order, merged
 \! test/simctl reset
 \! test/simctl config reach_rate=0

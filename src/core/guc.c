@@ -463,6 +463,12 @@ settings_register_secret(char **value, const char *(*load_file) (void))
 		provider_loaders[nprovider_loaders++] = load_file;
 }
 
+void
+settings_secret_file_changed(void)
+{
+	memset(provider_loader_failed, 0, sizeof(provider_loader_failed));
+}
+
 const char *const *
 settings_secrets(bool with_username)
 {

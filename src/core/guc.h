@@ -63,4 +63,7 @@ extern void settings_forget_secret(char **secret);
  */
 extern void settings_register_secret(char **value, const char *(*load_file) (void));
 
+/* A provider's secret file setting changed: its loader may be tried again. */
+extern void settings_secret_file_changed(void);
+
 #endif							/* SMS_API_GUC_H */

@@ -13,6 +13,7 @@
 #include "utils/timestamp.h"
 
 #include "core/jsonc.h"
+#include "core/scrub.h"
 #include "providers/reach/reach.h"
 
 /* Longest list answer we decode, in messages (pages are 200). */
@@ -267,8 +268,12 @@ reach_decode_error(const char *body, size_t len, int64 *code, char **error)
 			char	   *text = json_lenient_text(root, "error");
 
 			found = true;
+			/* scrubbed whole, then cut: no part of a secret survives the cut */
 			if (text != NULL)
+			{
+				scrub_text(text);
 				*error = json_printable(text, strlen(text));
+			}
 		}
 	}
 	PG_FINALLY();

@@ -109,6 +109,23 @@ send_and_return(FunctionCallInfo fcinfo, const char *path, const char *body, siz
 	problem = reach_decode_message(res.body, res.body_len, &m);
 	if (problem != NULL)
 		api_raise_bad_answer(&reach_target, "a send", problem);
+	if (m.message_id == NULL)
+	{
+		int64		code;
+		char	   *error;
+		ApiError	err;
+
+		/* an error body under a 2xx is the refusal it says it is */
+		if (reach_decode_error(res.body, res.body_len, &code, &error))
+		{
+			memset(&err, 0, sizeof(err));
+			(void) reach_target.classify(&reach_target, &res, 1, &err);
+			api_raise(&err);
+		}
+		/* a single send is always answered with its message_id */
+		if (strcmp(path, "/messages/send_to_contact") == 0)
+			api_raise_bad_answer(&reach_target, "a send", "The answer has no message_id.");
+	}
 	reach_message_to_server(&m);
 	(void) reach_store(&m, 1);
 	message_values(&m, values, nulls);

@@ -96,6 +96,7 @@ reach_list(const ReachWindow *w, ReachPageFn page_fn, void *arg)
 	MemoryContext page_cxt = AllocSetContextCreate(CurrentMemoryContext, "sms_api reach page",
 												   ALLOCSET_DEFAULT_SIZES);
 	MemoryContext outer = CurrentMemoryContext;
+	char	   *previous_first = NULL;
 
 	for (int page = 0;; page++)
 	{
@@ -140,9 +141,25 @@ reach_list(const ReachWindow *w, ReachPageFn page_fn, void *arg)
 		if (page_fn != NULL)
 			page_fn(msgs, n, arg);
 		MemoryContextSwitchTo(outer);
-		/* items that were no objects count: the page was full all the same */
-		if (items < REACH_PAGE_LIMIT)
+		/*
+		 * Items that were no objects count: the page was full all the same.
+		 * A page longer than asked for means the API ignored limit (and so
+		 * start): it was everything.
+		 */
+		if (items != REACH_PAGE_LIMIT)
 			break;
+		/* the same page again means start is ignored: it would never end */
+		if (n > 0 && msgs[0].message_id != NULL && previous_first != NULL &&
+			strcmp(msgs[0].message_id, previous_first) == 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_SMS_API_BAD_ANSWER),
+					 errmsg("the Reach API answered the same page twice"),
+					 errdetail("Page %d starts with message %s, as the page before did: the API ignores start.",
+							   page + 1, previous_first)));
+		if (previous_first != NULL)
+			pfree(previous_first);
+		previous_first = (n > 0 && msgs[0].message_id != NULL)
+			? MemoryContextStrdup(outer, msgs[0].message_id) : NULL;
 	}
 	MemoryContextDelete(page_cxt);
 	return merged;

@@ -44,6 +44,9 @@ reach_decode_sent(const HttpResult *res, int n, SentRef *refs)
 
 	if (problem != NULL)
 		return problem;
+	/* a 2xx without the message's id (an error body, say) is no acceptance */
+	if (m->message_id == NULL)
+		return "The answer has no message_id.";
 	reach_message_to_server(m);
 	refs[0].provider_ref = m->message_id;
 	refs[0].payload = m;

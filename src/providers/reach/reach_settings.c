@@ -45,6 +45,7 @@ static void
 secret_file_assign(const char *newval, void *extra)
 {
 	settings_forget_secret(&secret_from_file);
+	settings_secret_file_changed();
 }
 
 void
