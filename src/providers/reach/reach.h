@@ -19,6 +19,10 @@
 #define REACH_MAX_ID 40
 #define REACH_PAGE_LIMIT 200	/* the listing's default page */
 
+/* Codes of its {code, error} refusals that mean more than their status. */
+#define REACH_CODE_QUOTA 40301	/* the contracted messages are used up */
+#define REACH_CODE_RATE_LIMIT 42900
+
 extern char *reach_base_url;
 extern char *reach_short_name;
 extern char *reach_time_zone;

@@ -18,8 +18,6 @@
 #include "providers/providers.h"
 #include "providers/reach/reach.h"
 
-#define REACH_CODE_QUOTA 40301
-#define REACH_CODE_RATE_LIMIT 42900
 
 static void
 reach_prepare(HttpRequest *req, const char *method, const char *path,

@@ -11,7 +11,6 @@
 #include "core/sms_api.h"
 #include "providers/reach/reach.h"
 
-#define REACH_CODE_QUOTA 40301
 
 static bool
 reach_configured(void)
