@@ -2,10 +2,10 @@
 files, the control API (/_sim/...), the request log, fault injection, the
 rate windows and the config.
 
-Each simulated provider (sinch.py, reach.py) is a Provider: it owns a part
-of the path space, answers its API requests, says how a request's
-credentials look (for the log), and adds its own config keys, control
-endpoints and counters. See README.md.
+Each simulated provider (sinch.py, reach.py, directcall.py) is a Provider:
+it owns a part of the path space, answers its API requests, says how a
+request's credentials look and what of it may be logged, and adds its own
+config keys, fault kinds, control endpoints and counters. See README.md.
 
 Python 3 standard library only.
 """
@@ -67,11 +67,24 @@ def decode_for_log(body):
         return text
 
 
+class Raw:
+    """An answer that is not JSON (e.g. XML): its bytes and Content-Type.
+    A provider's api() may give one instead of a JSON payload."""
+
+    __slots__ = ("body", "content_type")
+
+    def __init__(self, body, content_type):
+        self.body = body
+        self.content_type = content_type
+
+
 class Request:
     """One API request as a provider sees it. raw_query is the query string
-    exactly as received (for signatures); query is it parsed (parse_qs)."""
+    exactly as received (for signatures); query is it parsed (parse_qs).
+    memo is the provider's, to parse a body once for the log and the answer."""
 
-    __slots__ = ("method", "path", "raw_query", "query", "headers", "body", "client_ip")
+    __slots__ = ("method", "path", "raw_query", "query", "headers", "body", "client_ip",
+                 "memo")
 
     def __init__(self, method, path, raw_query, query, headers, body, client_ip):
         self.method = method
@@ -81,6 +94,7 @@ class Request:
         self.headers = headers
         self.body = body
         self.client_ip = client_ip
+        self.memo = {}
 
 
 class Provider:
@@ -88,6 +102,9 @@ class Provider:
 
     name = "provider"
     defaults = {}  # its config keys and their defaults
+    # Its own fault kinds: kind -> {"options": extra option names, "path":
+    # the default path}; checked by check_fault, answered by fault_answer.
+    fault_kinds = {}
 
     def __init__(self):
         self.sim = None  # set by Simulator.add
@@ -115,8 +132,21 @@ class Provider:
         """'ok', 'missing' or 'bad', for the request log. Never logs secrets."""
         raise NotImplementedError
 
+    def log_view(self, request):
+        """The request's query, content type and body as the log shows them."""
+        return {"query": {k: v[0] if len(v) == 1 else v for k, v in request.query.items()},
+                "content_type": request.headers.get("Content-Type"),
+                "body": decode_for_log(request.body)}
+
+    def check_fault(self, spec):
+        """Raise ControlError if a fault of one of its own kinds is wrong."""
+
+    def fault_answer(self, fault, request):
+        """A fault of one of its own kinds -> (status, payload or Raw)."""
+        raise NotImplementedError
+
     def api(self, request):
-        """One API request -> (status, JSON payload); never raises."""
+        """One API request -> (status, JSON payload or Raw); never raises."""
         raise NotImplementedError
 
     def error_body(self, status, message):
@@ -143,12 +173,15 @@ class Simulator:
         self.providers = []
         self.defaults = {}
         self.owner = {}  # config key -> provider
+        self.fault_owner = {}  # a provider's own fault kind -> provider
         for provider in providers:
             provider.sim = self
             self.providers.append(provider)
             for key, value in provider.defaults.items():
                 self.defaults[key] = value
                 self.owner[key] = provider
+            for kind in provider.fault_kinds:
+                self.fault_owner[kind] = provider
         self.reset()
 
     def provider_for(self, path):
@@ -208,15 +241,21 @@ class Simulator:
             raise ControlError("fault must be a JSON object")
         spec = dict(spec)
         kind = spec.get("kind")
-        if kind not in FAULT_KINDS:
-            raise ControlError(f"fault kind must be one of {', '.join(FAULT_KINDS)}")
-        unknown = set(spec) - FAULT_OPTIONS
+        owner = self.fault_owner.get(kind)
+        if kind not in FAULT_KINDS and owner is None:
+            kinds = FAULT_KINDS + tuple(self.fault_owner)
+            raise ControlError(f"fault kind must be one of {', '.join(kinds)}")
+        options, default_path = FAULT_OPTIONS, DEFAULT_FAULT_PATH
+        if owner is not None:
+            options = FAULT_OPTIONS | owner.fault_kinds[kind]["options"]
+            default_path = owner.fault_kinds[kind]["path"]
+        unknown = set(spec) - options
         if unknown:
             raise ControlError(f"unknown fault option(s): {', '.join(sorted(unknown))}")
         if not isinstance(spec.get("process", False), bool):
             raise ControlError("fault process must be true or false")
         spec.setdefault("count", 1)
-        spec.setdefault("path", DEFAULT_FAULT_PATH)
+        spec.setdefault("path", default_path)
         numeric = {"count": 1, "status": 100, "retry_after": 0, "seconds": 0,
                    "ms": 0, "bytes": 1}
         for key, minimum in numeric.items():
@@ -233,6 +272,8 @@ class Simulator:
         for key in ("body", "content_type", "path"):
             if key in spec and not isinstance(spec[key], str):
                 raise ControlError(f"fault {key} must be a string")
+        if owner is not None:
+            owner.check_fault(spec)
         with self.lock:
             self.faults.append(spec)
             return spec
@@ -250,15 +291,15 @@ class Simulator:
                     return dict(fault)
             return None
 
-    def log_request(self, request, auth):
+    def log_request(self, request, provider):
+        auth = provider.auth_state(request)
+        view = provider.log_view(request)
         with self.lock:
             self.seq += 1
-            query = request.query
             entry = {"seq": self.seq, "method": request.method, "path": request.path,
-                     "query": {k: v[0] if len(v) == 1 else v for k, v in query.items()},
-                     "auth": auth,
-                     "content_type": request.headers.get("Content-Type"),
-                     "body": decode_for_log(request.body), "status": None}
+                     "query": view["query"], "auth": auth,
+                     "content_type": view["content_type"],
+                     "body": view["body"], "status": None}
             self.log.append(entry)
             self.stats["requests"] += 1
             by_path = self.stats["by_path"]
@@ -373,6 +414,13 @@ class Handler(BaseHTTPRequestHandler):
         body = json.dumps(payload, ensure_ascii=False).encode("utf-8")
         self.respond(status, body, "application/json", headers)
 
+    def respond_answer(self, status, payload):
+        """A provider's answer: a JSON payload, or Raw bytes."""
+        if isinstance(payload, Raw):
+            self.respond(status, payload.body, payload.content_type)
+        else:
+            self.respond_json(status, payload)
+
     def dispatch(self):
         sim = self.server.sim
         self.log_entry = None
@@ -392,7 +440,7 @@ class Handler(BaseHTTPRequestHandler):
 
         request = Request(self.command, url.path, url.query, query, self.headers, body,
                           self.client_address[0])
-        entry = sim.log_request(request, provider.auth_state(request))
+        entry = sim.log_request(request, provider)
         self.log_entry = entry
 
         def call_api():
@@ -400,15 +448,15 @@ class Handler(BaseHTTPRequestHandler):
 
         fault = sim.take_fault(url.path, entry)
         if fault:
-            status = self.deliver_fault(fault, call_api, sim.reset_event, provider)
+            status = self.deliver_fault(fault, call_api, sim.reset_event, provider, request)
         else:
             status, payload = call_api()
-            self.respond_json(status, payload)
+            self.respond_answer(status, payload)
         if self.log_entry is not None:  # hung up without an answer
             self.log_entry = None
             sim.log_answer(entry, status)
 
-    def deliver_fault(self, fault, call_api, reset_event, provider):
+    def deliver_fault(self, fault, call_api, reset_event, provider, request):
         """Answer (or not) as the fault says; returns the status sent, or None."""
         kind = fault["kind"]
         if fault.get("process") and kind != "delay":
@@ -416,7 +464,12 @@ class Handler(BaseHTTPRequestHandler):
         if kind == "delay":
             reset_event.wait(fault.get("ms", 1000) / 1000)
             status, payload = call_api()
-            self.respond_json(status, payload)
+            self.respond_answer(status, payload)
+            return status
+        owner = self.server.sim.fault_owner.get(kind)
+        if owner is not None:
+            status, payload = owner.fault_answer(fault, request)
+            self.respond_answer(status, payload)
             return status
         if kind in ("hang", "drop"):
             if kind == "hang":
