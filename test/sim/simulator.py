@@ -1,11 +1,13 @@
 #!/usr/bin/env python3
-"""A local stand-in for the SMS providers' HTTP APIs: Sinch and Reach.
+"""A local stand-in for the SMS providers' HTTP APIs: Sinch, Reach and
+Directcall.
 
 One process serves them all: the Sinch (Wavy/Movile) LATAM SMS API under
-/v1 (sinch.py) and Interactive Media's Reach API under /reach/api/rest
-(reach.py), plus a control API under /_sim/ (no auth) through which tests
-reset it, change its timing, inject faults and replies, and read back what
-the client sent (core.py). See test/sim/README.md for the user's view; the
+/v1 (sinch.py), Interactive Media's Reach API under /reach/api/rest
+(reach.py) and Directcall's voice and SMS bulk API under /directcall
+(directcall.py), plus a control API under /_sim/ (no auth) through which
+tests reset it, change its timing, inject faults and replies, and read back
+what the client sent (core.py). See test/sim/README.md for the user's view; the
 references are shared/reference/sinch-sms-api.md and
 shared/reference/other-providers.md.
 
@@ -19,6 +21,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import core  # noqa: E402
+import directcall  # noqa: E402
 import reach  # noqa: E402
 import sinch  # noqa: E402
 
@@ -39,6 +42,10 @@ def main():
                         help="Reach: its API secret (signs every request)")
     parser.add_argument("--reach-short-name", default="SIMCO",
                         help="Reach: the account's short name (prefixed to every message)")
+    parser.add_argument("--directcall-client-id", default="dc-demo-id",
+                        help="Directcall: the one valid client_id")
+    parser.add_argument("--directcall-client-secret", default="dc-demo-secret",
+                        help="Directcall: its client_secret (traded for access tokens)")
     parser.add_argument("--ready-file", help="write the URLs here (JSON) once listening")
     parser.add_argument("--verbose", action="store_true", help="log every request to stderr")
     args = parser.parse_args()
@@ -48,6 +55,7 @@ def main():
     admins = [u for u in args.admin_users.split(",") if u]
     sim = core.Simulator([
         reach.Reach(args.reach_api_key, args.reach_api_secret, args.reach_short_name),
+        directcall.Directcall(args.directcall_client_id, args.directcall_client_secret),
         sinch.Sinch(args.username, args.token, admins),  # last: every other path
     ], verbose=args.verbose)
     core.serve(sim, args.host, args.port, args.tls_port, args.cert_dir, args.ready_file)
