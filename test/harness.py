@@ -60,10 +60,13 @@ class Simulator:
     """test/sim/simulator.py on free ports, HTTP and HTTPS with a test CA.
     Sinch: username, token. Reach: reach_key, reach_secret,
     reach_short_name, and reach_url (the API root, for
-    sms_api.reach_base_url)."""
+    sms_api.reach_base_url). Directcall: directcall_client_id,
+    directcall_client_secret, and directcall_url (for
+    sms_api.directcall_base_url)."""
 
     def __init__(self, root, username="demo", token=None, reach_key=None,
-                 reach_secret=None, reach_short_name="SIMCO"):
+                 reach_secret=None, reach_short_name="SIMCO", directcall_client_id=None,
+                 directcall_client_secret=None):
         self.root = root
         self.username = username
         self.token = token or "sim-" + secrets.token_hex(16)
@@ -71,6 +74,10 @@ class Simulator:
         self.reach_secret = reach_secret or "rs-" + secrets.token_hex(16)
         self.reach_short_name = reach_short_name
         self.reach_url = None
+        self.directcall_client_id = directcall_client_id or "dc-" + secrets.token_hex(8)
+        self.directcall_client_secret = (directcall_client_secret
+                                         or "dcs-" + secrets.token_hex(16))
+        self.directcall_url = None
         self.certs = os.path.join(root, "certs")
         self.ready = os.path.join(root, "simulator.json")
         self.proc = None
@@ -86,6 +93,8 @@ class Simulator:
              "--admin-users", self.username,
              "--reach-api-key", self.reach_key, "--reach-api-secret", self.reach_secret,
              "--reach-short-name", self.reach_short_name,
+             "--directcall-client-id", self.directcall_client_id,
+             "--directcall-client-secret", self.directcall_client_secret,
              "--ready-file", self.ready],
             stdout=self.log, stderr=subprocess.STDOUT)
         deadline = time.time() + 30
@@ -97,6 +106,7 @@ class Simulator:
             info = json.load(f)
         self.http, self.https, self.ca = info["http"], info["https"], info["ca"]
         self.reach_url = self.http + "/reach/api/rest"
+        self.directcall_url = self.http + "/directcall"
         # the server's OS user reads the CA files
         for name in os.listdir(self.certs):
             if name.endswith(".pem"):
@@ -204,13 +214,17 @@ def write_secret(path, text):
 def simulator_and_cluster(prefix, settings=None):
     """The simulator and a cluster configured to use it (not yet started):
     base_url, username and a token file the server's OS user alone reads;
-    for Reach its base URL, key, short name and a secret file."""
+    for Reach its base URL, key, short name and a secret file; for
+    Directcall its base URL, client id, a client secret file and the caller
+    number (origin)."""
     root = make_workdir(prefix)
     sim = Simulator(root).start()
     token_file = os.path.join(root, "token")
     write_secret(token_file, sim.token)
     reach_secret_file = os.path.join(root, "reach_secret")
     write_secret(reach_secret_file, sim.reach_secret)
+    directcall_secret_file = os.path.join(root, "directcall_secret")
+    write_secret(directcall_secret_file, sim.directcall_client_secret)
     conf = {
         "sms_api.base_url": sim.http,
         "sms_api.username": sim.username,
@@ -219,6 +233,10 @@ def simulator_and_cluster(prefix, settings=None):
         "sms_api.reach_api_key": sim.reach_key,
         "sms_api.reach_api_secret_file": reach_secret_file,
         "sms_api.reach_short_name": sim.reach_short_name,
+        "sms_api.directcall_base_url": sim.directcall_url,
+        "sms_api.directcall_client_id": sim.directcall_client_id,
+        "sms_api.directcall_client_secret_file": directcall_secret_file,
+        "sms_api.directcall_origin": "554130600300",
     }
     conf.update(settings or {})
     return root, sim, Cluster(root, conf)
