@@ -157,14 +157,21 @@ api_classify_status(const ApiTarget *t, const HttpResult *res, int attempts, Api
 }
 
 static bool
-is_success(const HttpResult *res)
+is_2xx(const HttpResult *res)
 {
 	return res->outcome == HTTP_ANSWERED && res->status >= 200 && res->status < 300;
 }
 
+/* A 2xx answer whose body does not refuse the request. */
+static bool
+accepted(const ApiTarget *t, const HttpResult *res)
+{
+	return is_2xx(res) && (t->refused == NULL || !t->refused(res));
+}
+
 /*
- * Classify one attempt. Returns true if the attempt may be retried; fills
- * *err in any case of failure.
+ * Classify one attempt that was not accepted. Returns true if the attempt
+ * may be retried; fills *err.
  */
 static bool
 classify(const ApiTarget *t, const HttpResult *res, int attempts, ApiError *err)
@@ -173,8 +180,6 @@ classify(const ApiTarget *t, const HttpResult *res, int attempts, ApiError *err)
 
 	if (!classify_outcome(t, res, attempts, err, &retryable))
 		return retryable;
-	if (is_success(res))
-		return false;
 	return t->classify ? t->classify(t, res, attempts, err)
 		: api_classify_status(t, res, attempts, err);
 }
@@ -198,38 +203,60 @@ sleep_until(TimestampTz until)
 	}
 }
 
-bool
-api_request(const ApiTarget *t, const char *method, const char *path,
-			const char *query, const char *body, size_t body_len,
-			HttpResult *res, ApiError *err)
+/* One attempt: credentials, pacing, the transfer; whether it was accepted. */
+static bool
+attempt_once(const ApiCall *call, int attempts, HttpResult *res, ApiError *err,
+			 bool *retryable)
 {
+	const ApiTarget *t = call->target;
+	HttpRequest req;
+
+	*retryable = false;
+	if (t->authorize != NULL && !t->authorize(t, res, err))
+		return false;
+	memset(&req, 0, sizeof(req));
+	t->prepare(&req, call);
+	ratelimit_acquire(t->limiter, *t->rate);
+	api_counters.requests++;
+	http_perform(&req, res);
+	if (res->outcome == HTTP_ANSWERED && res->status == 429)
+		api_counters.rate_limited++;
+	if (accepted(t, res))
+		return true;
+	*retryable = classify(t, res, attempts, err);
+	return false;
+}
+
+bool
+api_call(const ApiCall *call, HttpResult *res, ApiError *err)
+{
+	const ApiTarget *t = call->target;
 	TimestampTz deadline;
-	int			attempt;
+	bool		renewed = false;
 
 	/* retries, waits included, stay within one request timeout of the start */
 	deadline = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), sms_api_timeout_ms);
 
-	for (attempt = 0;; attempt++)
+	for (int attempt = 0;;)
 	{
-		HttpRequest req;
 		bool		retryable;
 		long		wait_ms;
 		TimestampTz resume;
 
-		memset(&req, 0, sizeof(req));
-		t->prepare(&req, method, path, query, body, body_len);
-		ratelimit_acquire(t->limiter, *t->rate);
-		api_counters.requests++;
-		http_perform(&req, res);
-		if (res->outcome == HTTP_ANSWERED && res->status == 429)
-			api_counters.rate_limited++;
-		retryable = classify(t, res, attempt + 1, err);
-		if (is_success(res))
+		if (attempt_once(call, attempt + 1, res, err, &retryable))
 			return true;
-		if (!retryable || attempt >= sms_api_max_retries)
+		/* stale credentials: one more attempt with new ones, not a retry */
+		if (!renewed && t->renew != NULL && res->outcome == HTTP_ANSWERED &&
+			t->renew(t, res))
+		{
+			renewed = true;
+			continue;
+		}
+		attempt++;
+		if (!retryable || attempt > sms_api_max_retries)
 			break;
 
-		wait_ms = (long) backoff_delay_ms(attempt + 1, RETRY_BASE_MS, RETRY_MAX_MS);
+		wait_ms = (long) backoff_delay_ms(attempt, RETRY_BASE_MS, RETRY_MAX_MS);
 		if (res->retry_after_s >= 0)
 			wait_ms = Max(wait_ms, res->retry_after_s * 1000);
 		resume = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), wait_ms);
@@ -247,26 +274,54 @@ api_request(const ApiTarget *t, const char *method, const char *path,
 	return false;
 }
 
+bool
+api_request(const ApiTarget *t, const char *method, const char *path,
+			const char *query, const char *body, size_t body_len,
+			HttpResult *res, ApiError *err)
+{
+	ApiCall		call;
+
+	memset(&call, 0, sizeof(call));
+	call.target = t;
+	call.method = method;
+	call.path = path;
+	call.query = query;
+	call.body = body;
+	call.body_len = body_len;
+	return api_call(&call, res, err);
+}
+
 /* Classifies each finished request of api_request_many for its caller. */
 typedef struct Many
 {
 	const ApiCall *calls;
+	const int  *index;			/* transfer -> call */
+	bool	   *again;			/* calls to repeat with renewed credentials */
 	ApiDone		done;
 	void	   *arg;
 } Many;
 
 static void
-many_done(int i, HttpResult *res, void *arg)
+many_done(int j, HttpResult *res, void *arg)
 {
 	Many	   *m = (Many *) arg;
+	int			i = m->index[j];
+	const ApiTarget *t = m->calls[i].target;
 	ApiError	err;
-	bool		ok = is_success(res);
+	bool		ok = accepted(t, res);
 
 	memset(&err, 0, sizeof(err));
-	if (!ok)
-		(void) classify(m->calls[i].target, res, 1, &err);
 	if (res->outcome == HTTP_ANSWERED && res->status == 429)
 		api_counters.rate_limited++;
+	if (!ok)
+	{
+		if (t->renew != NULL && res->outcome == HTTP_ANSWERED && t->renew(t, res))
+		{
+			m->again[i] = true;
+			return;
+		}
+		(void) classify(t, res, 1, &err);
+	}
 	m->done(i, ok, res, &err, m->arg);
 }
 
@@ -275,22 +330,50 @@ api_request_many(const ApiCall *calls, int n, ApiDone done, void *arg)
 {
 	HttpRequest reqs[HTTP_MAX_PARALLEL];
 	HttpResult	res[HTTP_MAX_PARALLEL];
-	Many		m;
+	int			index[HTTP_MAX_PARALLEL];
+	bool		again[HTTP_MAX_PARALLEL] = {0};
+	int			m = 0;
+	Many		many;
 
 	Assert(n >= 1 && n <= HTTP_MAX_PARALLEL);
 	memset(reqs, 0, sizeof(reqs));
 	for (int i = 0; i < n; i++)
 	{
-		const ApiCall *c = &calls[i];
+		const ApiTarget *t = calls[i].target;
+		ApiError	err;
 
-		c->target->prepare(&reqs[i], c->method, c->path, c->query, c->body, c->body_len);
-		ratelimit_acquire(c->target->limiter, *c->target->rate);
+		memset(&err, 0, sizeof(err));
+		if (t->authorize != NULL && !t->authorize(t, &res[m], &err))
+		{
+			done(i, false, &res[m], &err, arg);
+			continue;
+		}
+		t->prepare(&reqs[m], &calls[i]);
+		ratelimit_acquire(t->limiter, *t->rate);
+		index[m++] = i;
 	}
-	api_counters.requests += n;
-	m.calls = calls;
-	m.done = done;
-	m.arg = arg;
-	http_perform_many(reqs, res, n, many_done, &m);
+	if (m > 0)
+	{
+		api_counters.requests += m;
+		many.calls = calls;
+		many.index = index;
+		many.again = again;
+		many.done = done;
+		many.arg = arg;
+		http_perform_many(reqs, res, m, many_done, &many);
+	}
+	for (int i = 0; i < n; i++)
+		if (again[i])
+		{
+			HttpResult	r;
+			ApiError	err;
+			bool		retryable;
+			bool		ok;
+
+			memset(&err, 0, sizeof(err));
+			ok = attempt_once(&calls[i], 1, &r, &err, &retryable);
+			done(i, ok, &r, &err, arg);
+		}
 }
 
 void
@@ -302,6 +385,15 @@ api_raise(const ApiError *err)
 			 err->detail ? errdetail_internal("%s", err->detail) : 0,
 			 err->hint ? errhint("%s", err->hint) : 0));
 	pg_unreachable();
+}
+
+void
+api_call_or_raise(const ApiCall *call, HttpResult *res)
+{
+	ApiError	err;
+
+	if (!api_call(call, res, &err))
+		api_raise(&err);
 }
 
 void

@@ -19,6 +19,7 @@ typedef struct ApiError
 } ApiError;
 
 typedef struct ApiTarget ApiTarget;
+typedef struct ApiCall ApiCall;
 
 struct ApiTarget
 {
@@ -27,16 +28,33 @@ struct ApiTarget
 	const int  *rate;			/* its requests per second, 0 = unlimited */
 
 	/*
-	 * URL and credentials of one attempt. Called again for each retry, so a
-	 * signature can carry the time; raises 55000 naming a missing setting.
+	 * URL and credentials of one attempt of call. Called again for each
+	 * retry, so a signature can carry the time; raises 55000 naming a
+	 * missing setting. Makes no request of its own.
 	 */
-	void		(*prepare) (HttpRequest *req, const char *method, const char *path,
-							const char *query, const char *body, size_t body_len);
+	void		(*prepare) (HttpRequest *req, const ApiCall *call);
 
 	/*
-	 * Classify an answer that is not 2xx: fill *err, return whether a retry
-	 * may help. Providers whose bodies carry codes check those, then fall
-	 * back on api_classify_status().
+	 * Optional, before each attempt: obtain what prepare needs (a token),
+	 * which may take a request of its own. False when that failed, with
+	 * *res (that request's answer) and *err filled.
+	 */
+	bool		(*authorize) (const ApiTarget *t, HttpResult *res, ApiError *err);
+
+	/*
+	 * Optional: after a refused attempt, whether the credentials it carried
+	 * were the cause and are now dropped, so that one more attempt (with
+	 * new ones) may succeed. Asked at most once per call.
+	 */
+	bool		(*renew) (const ApiTarget *t, const HttpResult *res);
+
+	/* Optional: whether a 2xx answer is a refusal all the same (its body says so). */
+	bool		(*refused) (const HttpResult *res);
+
+	/*
+	 * Classify an answer that is not accepted: fill *err, return whether a
+	 * retry may help. Providers whose bodies carry codes check those, then
+	 * fall back on api_classify_status().
 	 */
 	bool		(*classify) (const ApiTarget *t, const HttpResult *res, int attempts,
 							 ApiError *err);
@@ -51,6 +69,19 @@ struct ApiTarget
 	const char *unknown_hint;	/* how to find out whether it went out */
 };
 
+/* One request to a target: a body, or a multipart form. */
+struct ApiCall
+{
+	const ApiTarget *target;
+	const char *method;
+	const char *path;
+	const char *query;
+	const char *body;
+	size_t		body_len;
+	const HttpFormPart *form;	/* multipart/form-data instead of body */
+	int			nform;
+};
+
 /* What this process's calls did; the worker publishes them in worker_status. */
 typedef struct ApiCounters
 {
@@ -62,9 +93,12 @@ typedef struct ApiCounters
 extern ApiCounters api_counters;
 
 /*
- * Returns true with *res holding a 2xx answer, or false with *err
+ * Returns true with *res holding an accepted answer, or false with *err
  * describing the failure. Cancels and statement_timeout always raise.
  */
+extern bool api_call(const ApiCall *call, HttpResult *res, ApiError *err);
+
+/* api_call of a body (or none). */
 extern bool api_request(const ApiTarget *t, const char *method, const char *path,
 						const char *query, const char *body, size_t body_len,
 						HttpResult *res, ApiError *err);
@@ -76,21 +110,11 @@ typedef void (*ApiDone) (int i, bool ok, const HttpResult *res, const ApiError *
 						 void *arg);
 
 /*
- * n (<= HTTP_MAX_PARALLEL) requests in flight together, one attempt each,
- * each handed to done() as soon as it completes; targets[i] prepares and
- * classifies reqs[i], whose method, path and body are given. For callers
- * that do their own retrying (the outbox drain).
+ * n (<= HTTP_MAX_PARALLEL) requests in flight together, one attempt each
+ * (and one more for a call whose target renewed its credentials), each
+ * handed to done() as soon as it completes. For callers that do their own
+ * retrying (the outbox drain).
  */
-typedef struct ApiCall
-{
-	const ApiTarget *target;
-	const char *method;
-	const char *path;
-	const char *query;
-	const char *body;
-	size_t		body_len;
-} ApiCall;
-
 extern void api_request_many(const ApiCall *calls, int n, ApiDone done, void *arg);
 
 /*
@@ -107,7 +131,8 @@ extern char *api_status_detail(const ApiTarget *t, const HttpResult *res, int at
 /* Fill *err. */
 extern void api_set_error(ApiError *err, int sqlstate, char *message, char *detail, char *hint);
 
-/* api_request that raises on failure. */
+/* api_call and api_request that raise on failure. */
+extern void api_call_or_raise(const ApiCall *call, HttpResult *res);
 extern void api_request_or_raise(const ApiTarget *t, const char *method,
 								 const char *path, const char *query,
 								 const char *body, size_t body_len,

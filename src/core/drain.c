@@ -626,8 +626,7 @@ settle_probed(void)
 										probe_wait_error[i]));
 			continue;
 		}
-		ok = api_request(probe->target, probe->method, probe->path, probe->query,
-						 probe->body, probe->body_len, &res, &err);
+		ok = api_call(probe, &res, &err);
 		verdict = ok ? VERDICT_REJECT : providers[p]->verdict(&res, &err);
 		if (verdict == VERDICT_PAUSE || verdict == VERDICT_PROBE)
 			settle_paused(b, probe_wait_error[i]);
@@ -668,8 +667,7 @@ build_call(const Batch *b, ApiCall *call)
 		prov->build_request(msgs, b->n, call);
 		/* a setting the provider lacks shows now, and pauses only it */
 		memset(&scratch, 0, sizeof(scratch));
-		call->target->prepare(&scratch, call->method, call->path, call->query,
-							  call->body, call->body_len);
+		call->target->prepare(&scratch, call);
 		built = true;
 	}
 	PG_CATCH();
@@ -917,7 +915,7 @@ drain_record(void)
 					refs[n] = o->refs[i];
 					destinations[n++] = o->destinations[i];
 				}
-			if (n > 0)
+			if (n > 0 && providers[p]->record_sent != NULL)
 				providers[p]->record_sent(n, refs, destinations);
 		}
 		pg_atomic_fetch_add_u64(&sms_api_shared->messages_sent, o->n);

@@ -84,7 +84,7 @@ typedef struct Provider
 	/* For VERDICT_PROBE: a request that carries no message, or NULL. */
 	const ApiCall *probe;
 
-	/* In the record's transaction: what the provider keeps of sent rows. */
+	/* In the record's transaction: what the provider keeps of sent rows, or NULL. */
 	void		(*record_sent) (int n, const SentRef *refs, char *const *destinations);
 
 	/* The worker's periodic jobs. */

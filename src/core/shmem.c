@@ -50,6 +50,7 @@ shmem_startup(void)
 		pg_atomic_init_u64(&sms_api_shared->mos_merged, 0);
 		pg_atomic_init_u64(&sms_api_shared->retries, 0);
 		pg_atomic_init_u64(&sms_api_shared->rate_limited, 0);
+		credential_shmem_init(&sms_api_shared->credentials);
 	}
 	LWLockRelease(AddinShmemInitLock);
 }

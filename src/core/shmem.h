@@ -1,7 +1,8 @@
 /*
  * shmem.h
  *		State shared by every backend and the worker: the cluster-wide rate
- *		limiters, the worker's latch (wake) and its live counters.
+ *		limiters, the worker's latch (wake), its live counters, and the
+ *		access tokens fetched for everyone.
  */
 #ifndef SMS_API_SHMEM_H
 #define SMS_API_SHMEM_H
@@ -11,6 +12,7 @@
 #include "storage/latch.h"
 #include "storage/spin.h"
 
+#include "core/credential.h"
 #include "core/ratelimit.h"
 
 #define WORKER_TEXT_LEN 256
@@ -40,6 +42,8 @@ typedef struct SmsApiShared
 	pg_atomic_uint64 mos_merged;
 	pg_atomic_uint64 retries;
 	pg_atomic_uint64 rate_limited;
+
+	SharedCredentials credentials;	/* access tokens (credential.c) */
 } SmsApiShared;
 
 extern SmsApiShared *sms_api_shared;

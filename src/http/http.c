@@ -260,6 +260,93 @@ typedef struct HandleSetup
 
 static HandleSetup setups[HTTP_MAX_PARALLEL];
 
+/*
+ * The multipart body of each handle's current transfer. libcurl reads each
+ * part through form_read from the caller's memory, so a credential in a
+ * field is never copied into memory libcurl frees without zeroing, and a
+ * large file part is not copied at all.
+ */
+static curl_mime *mimes[HTTP_MAX_PARALLEL];
+
+typedef struct FormReader
+{
+	const char *data;
+	size_t		len;
+	size_t		pos;
+} FormReader;
+
+/* Called from inside libcurl: never ereport. */
+static size_t
+form_read(char *buffer, size_t size, size_t nitems, void *arg)
+{
+	FormReader *r = (FormReader *) arg;
+	size_t		n = Min(size * nitems, r->len - r->pos);
+
+	memcpy(buffer, r->data + r->pos, n);
+	r->pos += n;
+	return n;
+}
+
+static int
+form_seek(void *arg, curl_off_t offset, int origin)
+{
+	FormReader *r = (FormReader *) arg;
+
+	if (origin != SEEK_SET || offset < 0 || (size_t) offset > r->len)
+		return CURL_SEEKFUNC_CANTSEEK;
+	r->pos = (size_t) offset;
+	return CURL_SEEKFUNC_OK;
+}
+
+static void
+free_mimes(void)
+{
+	for (int i = 0; i < HTTP_MAX_PARALLEL; i++)
+		if (mimes[i] != NULL)
+		{
+			curl_easy_setopt(handles[i], CURLOPT_MIMEPOST, NULL);
+			curl_mime_free(mimes[i]);
+			mimes[i] = NULL;
+		}
+}
+
+static void
+mime_failed(void)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_OUT_OF_MEMORY),
+			 errmsg("out of memory"),
+			 errdetail("Could not build a multipart request.")));
+}
+
+/* The multipart body of req on handle i (kept in mimes[i] until the end). */
+static curl_mime *
+build_form(int i, const HttpRequest *req)
+{
+	curl_mime  *mime = curl_mime_init(handles[i]);
+
+	if (mime == NULL)
+		mime_failed();
+	mimes[i] = mime;
+	for (int k = 0; k < req->nform; k++)
+	{
+		const HttpFormPart *f = &req->form[k];
+		curl_mimepart *part = curl_mime_addpart(mime);
+		FormReader *r = palloc(sizeof(FormReader));
+
+		r->data = f->data;
+		r->len = f->len;
+		r->pos = 0;
+		if (part == NULL ||
+			curl_mime_name(part, f->name) != CURLE_OK ||
+			curl_mime_data_cb(part, (curl_off_t) f->len, form_read, form_seek, NULL, r) != CURLE_OK ||
+			(f->filename != NULL && curl_mime_filename(part, f->filename) != CURLE_OK) ||
+			(f->type != NULL && curl_mime_type(part, f->type) != CURLE_OK))
+			mime_failed();
+	}
+	return mime;
+}
+
 static void
 forget_string(char **s)
 {
@@ -334,7 +421,13 @@ set_options(int i, const HttpRequest *req, ResponseBuffer *buf,
 	curl_easy_setopt(easy, CURLOPT_HTTPHEADER, headers);
 	curl_easy_setopt(easy, CURLOPT_WRITEDATA, buf);
 	curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, errbuf);
-	if (strcmp(req->method, "POST") == 0)
+	if (strcmp(req->method, "POST") == 0 && req->form != NULL)
+	{
+		curl_easy_setopt(easy, CURLOPT_POSTFIELDS, NULL);
+		curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t) -1);
+		curl_easy_setopt(easy, CURLOPT_MIMEPOST, build_form(i, req));
+	}
+	else if (strcmp(req->method, "POST") == 0)
 	{
 		curl_easy_setopt(easy, CURLOPT_POST, 1L);
 		curl_easy_setopt(easy, CURLOPT_POSTFIELDS, req->body ? req->body : "");
@@ -441,6 +534,7 @@ run_transfers(Transfer *t, HttpResult *res, int n, HttpDone done, void *arg)
 	PG_CATCH();
 	{
 		release(added);
+		free_mimes();
 		PG_RE_THROW();
 	}
 	PG_END_TRY();
@@ -547,9 +641,12 @@ http_perform_many(const HttpRequest *reqs, HttpResult *res, int n,
 		t[i].buf.cxt = CurrentMemoryContext;
 		t[i].buf.limit = (size_t) sms_api_max_response_bytes;
 	}
+	/* the forms of a call an error cut short, if any */
+	free_mimes();
 	for (int i = 0; i < n; i++)
 		set_options(i, &reqs[i], &t[i].buf, headers_for(i, &reqs[i]), t[i].errbuf);
 	run_transfers(t, res, n, done, arg);
+	free_mimes();
 	for (int i = 0; i < n; i++)
 		if (!t[i].reported)
 			collect(i, &t[i], &res[i]);

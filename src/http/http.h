@@ -24,6 +24,20 @@ typedef struct HttpHeader
 
 #define HTTP_MAX_HEADERS 6
 
+/*
+ * A part of a multipart/form-data body: a field, or a file when filename is
+ * set. The data is sent from where it lies, never copied, so it must live
+ * until the transfer ends.
+ */
+typedef struct HttpFormPart
+{
+	const char *name;
+	const char *data;
+	size_t		len;
+	const char *filename;		/* NULL: a plain field */
+	const char *type;			/* the part's Content-Type, or NULL */
+} HttpFormPart;
+
 typedef struct HttpRequest
 {
 	const char *method;			/* "GET" or "POST" */
@@ -33,6 +47,8 @@ typedef struct HttpRequest
 	const char *content_type;	/* of body; NULL means JSON */
 	const char *body;			/* POST body or NULL */
 	size_t		body_len;
+	const HttpFormPart *form;	/* a multipart POST instead of body, or NULL */
+	int			nform;
 } HttpRequest;
 
 /* Add a header to req (at most HTTP_MAX_HEADERS). */

@@ -20,9 +20,9 @@
 
 
 static void
-reach_prepare(HttpRequest *req, const char *method, const char *path,
-			  const char *query, const char *body, size_t body_len)
+reach_prepare(HttpRequest *req, const ApiCall *call)
 {
+	const char *query = call->query;
 	const char *base;
 	size_t		baselen;
 	const char *key;
@@ -37,13 +37,13 @@ reach_prepare(HttpRequest *req, const char *method, const char *path,
 	key = reach_api_key();
 	date = reach_http_date(timestamptz_to_time_t(GetCurrentTimestamp()));
 	signature = reach_signature(key, reach_api_secret(), date, query ? query : "",
-								body, body ? body_len : 0);
+								call->body, call->body ? call->body_len : 0);
 
-	req->method = method;
-	req->url = psprintf("%.*s%s%s%s", (int) baselen, base, path,
+	req->method = call->method;
+	req->url = psprintf("%.*s%s%s%s", (int) baselen, base, call->path,
 						query && query[0] ? "?" : "", query && query[0] ? query : "");
-	req->body = body;
-	req->body_len = body_len;
+	req->body = call->body;
+	req->body_len = call->body_len;
 	http_add_header(req, "Date", date);
 	http_add_header(req, "Authorization", psprintf("IM %s:%s", key, signature));
 	explicit_bzero(signature, strlen(signature));

@@ -12,8 +12,7 @@
 #include "providers/sinch/sinch_api.h"
 
 static void
-sinch_prepare(HttpRequest *req, const char *method, const char *path,
-			  const char *query, const char *body, size_t body_len)
+sinch_prepare(HttpRequest *req, const ApiCall *call)
 {
 	const char *base = sms_api_base_url;
 	size_t		baselen;
@@ -23,11 +22,11 @@ sinch_prepare(HttpRequest *req, const char *method, const char *path,
 	while (baselen > 0 && base[baselen - 1] == '/')
 		baselen--;
 
-	req->method = method;
-	req->url = psprintf("%.*s%s%s%s", (int) baselen, base, path,
-						query ? "?" : "", query ? query : "");
-	req->body = body;
-	req->body_len = body_len;
+	req->method = call->method;
+	req->url = psprintf("%.*s%s%s%s", (int) baselen, base, call->path,
+						call->query ? "?" : "", call->query ? call->query : "");
+	req->body = call->body;
+	req->body_len = call->body_len;
 	http_add_header(req, "username", sms_api_username);
 	http_add_header(req, "authenticationtoken", settings_token());
 }
