@@ -209,8 +209,35 @@ REVOKE ALL ON FUNCTION sms_api.reach_send(text, text, text),
                        sms_api.reach_send_to_tags(text[], text, text),
                        sms_api.reach_messages(timestamptz, timestamptz, text, text, text) FROM PUBLIC;
 
+-- Directcall (Brazil): voice calls and SMS to many numbers in one request.
+CREATE TYPE sms_api.directcall_result AS (
+    status    text,
+    code      text,
+    message   text,
+    caller_id text
+);
+
+CREATE FUNCTION sms_api.directcall_send(
+    destinations    text[],
+    message_text    text        DEFAULT NULL,
+    audio           bytea       DEFAULT NULL,
+    audio_id        text        DEFAULT NULL,
+    kind            text        DEFAULT 'voz',
+    origin          text        DEFAULT NULL,
+    scheduled_at    timestamptz DEFAULT NULL,
+    send_from_hour  int         DEFAULT NULL,
+    send_until_hour int         DEFAULT NULL)
+RETURNS sms_api.directcall_result
+AS 'MODULE_PATHNAME', 'directcall_send'
+LANGUAGE C VOLATILE PARALLEL UNSAFE
+SECURITY DEFINER SET search_path = pg_catalog, sms_api, pg_temp;
+COMMENT ON FUNCTION sms_api.directcall_send(text[], text, bytea, text, text, text, timestamptz, int, int) IS
+  'A Directcall voice call (text-to-speech, an MP3 or a registered audio) or SMS to many numbers (POST /sms/send, multipart)';
+REVOKE ALL ON FUNCTION sms_api.directcall_send(text[], text, bytea, text, text, text, timestamptz, int, int) FROM PUBLIC;
+
 -- The delivery view, for every provider: Reach rows show their Reach status
--- (SENT: handed to the operator, final; ERROR: final, failed).
+-- (SENT: handed to the operator, final; ERROR: final, failed). Directcall
+-- reports no delivery: a sent row is final, its success unknown (NULL).
 CREATE OR REPLACE VIEW sms_api.delivery AS
 SELECT o.id             AS outbox_id,
        o.message_id,
@@ -226,6 +253,7 @@ SELECT o.id             AS outbox_id,
        CASE
          WHEN o.state = 'failed' THEN true
          WHEN o.provider = 'reach' THEN coalesce(r.status IN ('SENT', 'ERROR'), false)
+         WHEN o.provider = 'directcall' THEN o.state = 'sent'
          WHEN dc.code IS NOT NULL THEN dc.final
          WHEN sc.code IS NOT NULL THEN sc.final OR s.sent_at < pg_catalog.now() - interval '3 days'
          ELSE false
@@ -233,6 +261,7 @@ SELECT o.id             AS outbox_id,
        CASE
          WHEN o.state = 'failed' THEN false
          WHEN o.provider = 'reach' THEN CASE r.status WHEN 'SENT' THEN true WHEN 'ERROR' THEN false END
+         WHEN o.provider = 'directcall' THEN NULL
          WHEN dc.code IS NOT NULL THEN dc.success
          WHEN sc.code IS NOT NULL THEN sc.success
        END              AS success,

@@ -7,12 +7,14 @@
 
 #include "core/provider.h"
 #include "core/sms_api.h"
+#include "providers/directcall/directcall.h"
 #include "providers/reach/reach.h"
 #include "providers/sinch/sinch.h"
 
 const Provider *const providers[] = {
 	&sinch_provider,
 	&reach_provider,
+	&directcall_provider,
 };
 
 const int	nproviders = lengthof(providers);

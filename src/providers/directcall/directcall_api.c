@@ -1,0 +1,129 @@
+/*
+ * directcall_api.c
+ *		The Directcall API's side of a call. Two targets: the token endpoint
+ *		(POST /request_token, a form with the client id and secret) and the
+ *		send (POST /sms/send, multipart, the access token a field of its
+ *		own, added to each attempt so that a renewed token is the one sent).
+ *		Both are classified by the answer's codigo first: a code other than
+ *		000 is a refusal even under HTTP 200.
+ */
+#include "postgres.h"
+
+#include "core/scrub.h"
+#include "core/sms_api.h"
+#include "providers/providers.h"
+#include "providers/directcall/directcall.h"
+
+static char *
+url_of(const char *path)
+{
+	const char *base = directcall_base_url;
+	size_t		baselen = strlen(base);
+
+	while (baselen > 0 && base[baselen - 1] == '/')
+		baselen--;
+	return psprintf("%.*s%s", (int) baselen, base, path);
+}
+
+static void
+send_prepare(HttpRequest *req, const ApiCall *call)
+{
+	HttpFormPart *form;
+	const char *token = directcall_token();
+
+	directcall_require_settings();
+	req->method = call->method;
+	req->url = url_of(call->path);
+	/* the call's fields, then the token of this attempt (not copied) */
+	form = palloc((call->nform + 1) * sizeof(HttpFormPart));
+	if (call->nform > 0)
+		memcpy(form, call->form, call->nform * sizeof(HttpFormPart));
+	memset(&form[call->nform], 0, sizeof(HttpFormPart));
+	form[call->nform].name = "access_token";
+	form[call->nform].data = token ? token : "";
+	form[call->nform].len = token ? strlen(token) : 0;
+	req->form = form;
+	req->nform = call->nform + 1;
+}
+
+static void
+token_prepare(HttpRequest *req, const ApiCall *call)
+{
+	directcall_require_settings();
+	req->method = call->method;
+	req->url = url_of(call->path);
+	req->body = call->body;
+	req->body_len = call->body_len;
+	req->content_type = "application/x-www-form-urlencoded";
+}
+
+/* A 2xx answer whose codigo is not 000. */
+static bool
+refused(const HttpResult *res)
+{
+	char	   *code = directcall_answer_code(res);
+
+	return code != NULL && strcmp(code, DIRECTCALL_CODE_OK) != 0;
+}
+
+/* The msg of an answer ("006 - ..."), its code first if it does not say it. */
+static char *
+error_text(const char *body, size_t len)
+{
+	DirectcallAnswer a;
+	char	   *text;
+
+	if (directcall_decode_answer(body, len, &a) != NULL)
+		return NULL;
+	if (a.msg == NULL)
+		text = psprintf("codigo %s", a.code);
+	else if (strncmp(a.msg, a.code, strlen(a.code)) == 0)
+		text = pstrdup(a.msg);
+	else
+		text = psprintf("codigo %s: %s", a.code, a.msg);
+	scrub_text(text);
+	return text;
+}
+
+static bool
+classify(const ApiTarget *t, const HttpResult *res, int attempts, ApiError *err)
+{
+	DirectcallAnswer a;
+
+	if (directcall_decode_answer(res->body, res->body_len, &a) == NULL &&
+		strcmp(a.code, DIRECTCALL_CODE_OK) != 0)
+		return directcall_classify_code(t, res, attempts, &a, err);
+	return api_classify_status(t, res, attempts, err);
+}
+
+#define CREDENTIALS_HINT "Check sms_api.directcall_client_id and the secret (sms_api.directcall_client_secret_file or sms_api.directcall_client_secret)."
+
+const ApiTarget directcall_target = {
+	.api_name = "Directcall API",
+	.limiter = LIMITER_DIRECTCALL,
+	.rate = &directcall_rate_limit,
+	.prepare = send_prepare,
+	.authorize = directcall_authorize,
+	.renew = directcall_renew,
+	.refused = refused,
+	.classify = classify,
+	.error_text = error_text,
+	.url_setting = "sms_api.directcall_base_url",
+	.credentials_hint = CREDENTIALS_HINT,
+	.rate_hint = "Retry later, or lower sms_api.directcall_rate_limit.",
+	.unknown_hint = "The calls or messages may have gone out: ask Directcall before sending them again.",
+};
+
+const ApiTarget directcall_token_target = {
+	.api_name = "Directcall token endpoint",
+	.limiter = LIMITER_DIRECTCALL,
+	.rate = &directcall_rate_limit,
+	.prepare = token_prepare,
+	.refused = refused,
+	.classify = classify,
+	.error_text = error_text,
+	.url_setting = "sms_api.directcall_base_url",
+	.credentials_hint = CREDENTIALS_HINT,
+	.rate_hint = "Retry later, or lower sms_api.directcall_rate_limit.",
+	.unknown_hint = "Retry: asking for a token sends nothing.",
+};
