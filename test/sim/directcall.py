@@ -139,7 +139,8 @@ def code_for_status(status):
 # ----- forms ---------------------------------------------------------------
 
 class FormError(Exception):
-    """A body that says it is a form and cannot be read as one."""
+    """A body that says it is a form and cannot be read as one (the text
+    goes into a 001's msg, so it is in Portuguese)."""
 
 
 class Part:
@@ -185,7 +186,7 @@ def header_value(text):
             continue
         eq = rest.find("=", i)
         if eq < 0:
-            raise FormError(f"parameter without a value in {text!r}")
+            raise FormError(f"parâmetro sem valor em {text!r}")
         name = rest[i:eq].strip().lower()
         i = eq + 1
         if rest[i:i + 1] == '"':
@@ -197,7 +198,7 @@ def header_value(text):
                 value.append(rest[i])
                 i += 1
             if i >= len(rest):
-                raise FormError(f"unterminated quoted string in {text!r}")
+                raise FormError(f"aspas não fechadas em {text!r}")
             i += 1
             params[name] = "".join(value)
         else:
@@ -223,19 +224,19 @@ def parse_part(raw):
     else:
         end = raw.find(b"\r\n\r\n")
         if end < 0:
-            raise FormError("a part's headers do not end with an empty line")
+            raise FormError("cabeçalhos de uma parte sem a linha em branco final")
         head, data = raw[:end], raw[end + 4:]
     headers = {}
     for line in head.split(b"\r\n") if head else ():
         name, colon, value = header_text(line).partition(":")
         if not colon or not name.strip():
-            raise FormError(f"bad part header line {line[:80]!r}")
+            raise FormError(f"linha de cabeçalho inválida {line[:80]!r}")
         headers[name.strip().lower()] = value.strip()
     if "content-disposition" not in headers:
-        raise FormError("a part has no Content-Disposition")
+        raise FormError("uma parte sem Content-Disposition")
     disposition, params = header_value(headers["content-disposition"])
     if disposition != "form-data" or not params.get("name"):
-        raise FormError("a part's Content-Disposition is not form-data with a name")
+        raise FormError("o Content-Disposition de uma parte não é form-data com name")
     content_type = headers.get("content-type")
     if content_type is not None:
         content_type = content_type.split(";")[0].strip()
@@ -253,20 +254,20 @@ def parse_multipart(body, boundary):
     else:
         found = body.find(delimiter)
         if found < 0:
-            raise FormError("the boundary never appears")
+            raise FormError("o boundary não aparece no corpo")
         pos = found + len(delimiter)
     parts = []
     while not body.startswith(b"--", pos):
         eol = body.find(b"\r\n", pos)
         if eol < 0 or body[pos:eol].strip(b" \t"):
-            raise FormError("text after a boundary on its line")
+            raise FormError("texto depois do boundary na mesma linha")
         end = body.find(delimiter, eol + 2)
         if end < 0:
-            raise FormError("no closing boundary (a truncated body?)")
+            raise FormError("sem o boundary final (corpo truncado?)")
         parts.append(parse_part(body[eol + 2:end]))
         pos = end + len(delimiter)
     if not parts:
-        raise FormError("no parts")
+        raise FormError("nenhuma parte")
     return parts
 
 
@@ -277,7 +278,7 @@ def read_form(request):
         if media == "multipart/form-data":
             boundary = header_value(header)[1].get("boundary", "")
             if not 1 <= len(boundary) <= MAX_BOUNDARY:
-                raise FormError("Content-Type without a boundary of 1 to 70 characters")
+                raise FormError("Content-Type sem boundary de 1 a 70 caracteres")
             # http.server decodes headers as Latin-1: this gives the bytes back
             return Form("multipart", parse_multipart(request.body,
                                                      boundary.encode("latin-1")))
@@ -285,7 +286,7 @@ def read_form(request):
             try:
                 text = request.body.decode("utf-8")
             except UnicodeDecodeError:
-                raise FormError("the form is not UTF-8")
+                raise FormError("o formulário não é UTF-8")
             pairs = parse_qsl(text, keep_blank_values=True)
             return Form("urlencoded", (Part(name, None, None, value.encode("utf-8"))
                                        for name, value in pairs))
@@ -516,8 +517,8 @@ class Directcall(Provider):
                 raise invalid(name, "informado mais de uma vez")
             if name in FILE_FIELDS:
                 if part.filename is None:
-                    raise invalid(name, "deve ser enviado como arquivo (multipart/form-data "
-                                        "com filename)")
+                    raise invalid(name, "deve ser enviado como arquivo: uma parte com "
+                                        "filename")
                 fields[name] = part
                 continue
             if part.filename is not None:
