@@ -35,6 +35,10 @@ const MAX_AUDIO = 4 * 1024 * 1024;
 const CODES = ['001', '002', '003', '004', '005', '006', '007', '008', '009', '010', '011',
   '100', '101', '102', '200', '201'];
 const ANSWER_KEYS = ['api', 'modulo', 'status', 'codigo', 'msg'];
+const FIELDS = ['origem', 'destino_csv', 'destino', 'texto', 'audio', 'audio_id', 'tipo', 'cron',
+  'enviar_de', 'enviar_ate', 'format', 'access_token'];
+// The fields a msg names anywhere, as whole words.
+const fieldsIn = (msg) => FIELDS.filter((f) => new RegExp(`(?<![A-Za-z0-9_])${f}(?![A-Za-z0-9_])`).test(msg));
 
 let tmp;
 before(() => { tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'directcall-fidelity-')); });
@@ -129,13 +133,17 @@ function assertSent(res) {
 }
 
 // A refusal: the documented keys without callerid, status "erro", msg
-// "<code> - ..."; with a field, the field named right after the colon.
+// "<code> - ..."; with a field, the field named right after the colon and
+// no other field named anywhere (a client may search the whole msg).
 function assertRefused(res, code, field, status = 200) {
   assert.equal(res.status, status, res.text);
   assert.deepEqual(Object.keys(res.json), ANSWER_KEYS, res.text);
   assert.deepEqual([res.json.status, res.json.codigo], ['erro', code], res.text);
   assert.ok(res.json.msg.startsWith(`${code} - `), res.text);
-  if (field) assert.match(res.json.msg, new RegExp(`^${code} - [^:]+: ${field}(?![A-Za-z0-9_])`));
+  if (field) {
+    assert.match(res.json.msg, new RegExp(`^${code} - [^:]+: ${field}(?![A-Za-z0-9_])`));
+    assert.deepEqual(fieldsIn(res.json.msg), FIELDS.includes(field) ? [field] : [], res.json.msg);
+  }
 }
 
 function xmlElements(text) {

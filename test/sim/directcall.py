@@ -102,7 +102,9 @@ class Refusal(Exception):
 
 
 def invalid(field, detail=None):
-    """001 naming the field right after the colon, where a client finds it."""
+    """001 naming the field right after the colon, where a client finds it;
+    the detail after it names no field, so that a client searching the
+    whole msg for a field name finds this one."""
     return Refusal(BAD_PARAMETER, f"{INVALID}: {field}" + (f" ({detail})" if detail else ""))
 
 
@@ -482,7 +484,7 @@ class Directcall(Provider):
         content = self.check_content(fields)
         tipo = fields.get("tipo", "voz")
         if tipo not in ("voz", "texto"):
-            raise invalid("tipo", "deve ser voz ou texto")
+            raise invalid("tipo", "valor não aceito")  # naming "texto" would name a field
         cron = fields.get("cron")
         if cron is not None:
             self.check_cron(cron)
@@ -522,7 +524,7 @@ class Directcall(Provider):
                 fields[name] = part
                 continue
             if part.filename is not None:
-                raise invalid(name, "deve ser um campo de texto, não um arquivo")
+                raise invalid(name, "deve ser um campo simples, não um arquivo")
             try:
                 text = part.data.decode("utf-8")
             except UnicodeDecodeError:
@@ -543,9 +545,9 @@ class Directcall(Provider):
     def check_destinations(fields):
         csv, listed = fields.get("destino_csv"), fields.get("destino")
         if csv is None and listed is None:
-            raise missing("destino_csv", "ou destino")
+            raise missing("destino_csv", "ou a lista de até 10 números")
         if csv is not None and listed is not None:
-            raise invalid("destino", "use destino_csv ou destino, não ambos")
+            raise invalid("destino", "informe só uma lista de números: o arquivo CSV ou esta")
         if csv is not None:
             # any non-digit separates numbers
             numbers = [n.decode("ascii") for n in CSV_NUMBER_RE.findall(csv.data)]
@@ -558,7 +560,7 @@ class Directcall(Provider):
                 raise invalid("destino", "nenhum número")
             if len(numbers) > MAX_DESTINO:
                 raise invalid("destino", f"no máximo {MAX_DESTINO} números ({len(numbers)}); "
-                                         "use destino_csv")
+                                         "mais, em um arquivo CSV")
             name = "destino"
         for number in numbers:
             if not NUMBER_RE.fullmatch(number):
@@ -570,9 +572,10 @@ class Directcall(Provider):
         """Exactly one of texto, audio, audio_id."""
         given = [name for name in ("texto", "audio", "audio_id") if name in fields]
         if not given:
-            raise missing("texto", "ou audio, ou audio_id")
+            raise missing("texto", "ou um arquivo de áudio, ou um áudio cadastrado")
         if len(given) > 1:
-            raise invalid(given[1], "informe apenas um de texto, audio ou audio_id")
+            raise invalid(given[1], "informe só um conteúdo: a mensagem, um arquivo de áudio "
+                                    "ou um áudio cadastrado")
         content = {"texto": None, "audio": None, "audio_id": None}
         if "texto" in fields:
             text = fields["texto"]
