@@ -6,6 +6,8 @@
  *		DELETE) as text, NULL as empty; {{ and }} are literal braces. Row
  *		content is substituted once and never read as a template, and it
  *		reaches the outbox as a parameter, so it cannot inject anything.
+ *		TG_ARGV[2], if given, is the provider ('' for the default), and
+ *		TG_ARGV[3] the options as sms_queue() takes them (JSON text).
  */
 #include "postgres.h"
 
@@ -174,10 +176,10 @@ sms_alert_trigger(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
 				 errmsg("sms_api.sms_alert_trigger() must be a FOR EACH ROW trigger")));
-	if (td->tg_trigger->tgnargs != 2 && td->tg_trigger->tgnargs != 3)
+	if (td->tg_trigger->tgnargs < 2 || td->tg_trigger->tgnargs > 4)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("sms_api.sms_alert_trigger() takes two or three arguments: the destination column, the message template, and optionally the provider")));
+				 errmsg("sms_api.sms_alert_trigger() takes two to four arguments: the destination column, the message template, and optionally the provider and the options (JSON)")));
 
 	rel = td->tg_relation;
 	args = td->tg_trigger->tgargs;
@@ -199,8 +201,15 @@ sms_alert_trigger(PG_FUNCTION_ARGS)
 	}
 	queue_fcinfo->args[1].value = CStringGetTextDatum(text);
 	queue_fcinfo->args[1].isnull = false;
+	/* the options, as sms_queue's: a Directcall voice call is {"kind": "voz"} */
+	if (td->tg_trigger->tgnargs == 4)
+	{
+		queue_fcinfo->args[9].value = DirectFunctionCall1(jsonb_in, CStringGetDatum(args[3]));
+		queue_fcinfo->args[9].isnull = false;
+	}
 	(void) outbox_enqueue(queue_fcinfo,
-						  td->tg_trigger->tgnargs == 3 ? args[2] : NULL, NULL);
+						  td->tg_trigger->tgnargs >= 3 && args[2][0] != '\0' ? args[2] : NULL,
+						  NULL);
 
 	/* a BEFORE trigger must hand the row back unchanged */
 	if (TRIGGER_FIRED_BEFORE(td->tg_event))
