@@ -4,7 +4,8 @@
 \! test/simctl reset
 
 SELECT name, CASE WHEN name IN ('sms_api.base_url', 'sms_api.token_file', 'sms_api.reach_base_url',
-                                 'sms_api.reach_api_secret_file', 'sms_api.reach_short_name')
+                                 'sms_api.reach_api_secret_file', 'sms_api.reach_short_name',
+                                 'sms_api.directcall_base_url', 'sms_api.directcall_client_secret_file')
                   THEN '(set by the test driver)' ELSE setting END AS setting, unit, context, vartype, min_val, max_val, boot_val
   FROM pg_settings WHERE name LIKE 'sms\_api.%' ORDER BY name;
 

@@ -21,6 +21,7 @@ from driverlib import (configure, psql_nostop, psql_nostop_of, quiet_worker,  # 
                        restart_worker, sim_requests, sql, wait_for,
                        wait_for_requests, worker_pid)
 import driver_backup  # noqa: E402
+import driver_directcall  # noqa: E402
 import driver_outbox  # noqa: E402
 
 REPO = harness.REPO
@@ -427,7 +428,7 @@ def token_never_in_server_log(ctx):
     assert "authenticationtoken:" not in log.lower(), "a header line reached the server log"
 
 
-for _fn in driver_outbox.TESTS + driver_backup.TESTS:
+for _fn in driver_outbox.TESTS + driver_backup.TESTS + driver_directcall.TESTS:
     driver_test(_fn)
 
 
@@ -511,6 +512,8 @@ def main():
                    SIM_OTHER_CA=os.path.join(sim.certs, "other-ca.pem"),
                    REACH_URL=sim.reach_url, REACH_KEY=sim.reach_key,
                    REACH_SECRET=sim.reach_secret, REACH_SHORT_NAME=sim.reach_short_name,
+                   DIRECTCALL_URL=sim.directcall_url,
+                   DIRECTCALL_CLIENT_ID=sim.directcall_client_id,
                    SIM_STATE_DIR=root, TEST_ROOT=root, PGTZ="UTC")
         if "regress" in parts:
             run_regress(cluster, sim, env, results, only)
