@@ -3,8 +3,9 @@
 simulator, one message sent with sms_api.sms_send() (the returned row
 shown), one queued with sms_api.sms_queue() and sent by the worker at
 commit, the statuses the worker polled, the same through Reach
-(reach_send, and a row queued with provider => 'reach'), and everything
-stopped again."""
+(reach_send, and a row queued with provider => 'reach'), a Directcall voice
+call and an SMS campaign queued for Directcall, and everything stopped
+again."""
 import os
 import subprocess
 import sys
@@ -34,6 +35,14 @@ SELECT message_id, msisdn, status, message, created_on FROM sms_api.reach_send('
 SELECT sms_api.sms_queue('50235148164', 'Pedido 43 enviado', 'order-43', provider => 'reach') AS outbox_id;
 SELECT pg_sleep(1);
 SELECT outbox_id, provider, destination, state, sent_status FROM sms_api.delivery ORDER BY outbox_id;
+-- Directcall: a voice call (text-to-speech) to two numbers, one multipart request
+SELECT * FROM sms_api.directcall_send(ARRAY['5541999990001', '+5541999990002'], 'Olá, aqui é o plantão');
+-- an SMS campaign through the outbox: rows with the same text share one request's CSV
+SELECT count(sms_api.sms_queue('55419000000' || g, 'Promoção de Natal', provider => 'directcall')) AS queued
+  FROM generate_series(10, 14) g;
+SELECT pg_sleep(1);
+SELECT provider, state, count(*), count(DISTINCT provider_ref) AS requests
+  FROM sms_api.outbox WHERE provider = 'directcall' GROUP BY 1, 2;
 """
 
 
