@@ -8,6 +8,8 @@
  */
 #include "postgres.h"
 
+#include <ctype.h>
+
 #include "core/scrub.h"
 #include "core/sms_api.h"
 #include "providers/directcall/directcall.h"
@@ -57,12 +59,30 @@ meaning_of(const char *code)
 	return NULL;
 }
 
-/* The field a refusal's msg names, or NULL. */
+/*
+ * The field a refusal's msg names, or NULL: the word after its first ": "
+ * ("001 - Parâmetro inválido: origem (...)"), else the first field named
+ * anywhere in it.
+ */
 static const char *
 field_named(const char *msg)
 {
+	const char *after;
+
 	if (msg == NULL)
 		return NULL;
+	if ((after = strstr(msg, ": ")) != NULL)
+	{
+		after += 2;
+		for (int i = 0; i < (int) lengthof(fields); i++)
+		{
+			size_t		n = strlen(fields[i]);
+
+			if (strncmp(after, fields[i], n) == 0 &&
+				(after[n] == '\0' || !(isalnum((unsigned char) after[n]) || after[n] == '_')))
+				return fields[i];
+		}
+	}
 	for (int i = 0; i < (int) lengthof(fields); i++)
 		if (strstr(msg, fields[i]) != NULL)
 			return fields[i];
