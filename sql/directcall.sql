@@ -22,7 +22,7 @@ SELECT status, code, message ~ '^001 - Mensagem enviada' AS documented_msg,
        caller_id ~ '^[0-9]{14}$' AS has_caller_id,
        message LIKE '%' || caller_id AS msg_names_it
   FROM sms_api.directcall_send(ARRAY['5541999990001', '+5541999990002'], 'Olá, aqui é o plantão');
-\! test/simctl requests --path /directcall --fields method,path,auth,content_type,body
+\! test/simctl requests --path /directcall --fields method,path,auth,content_type,body | sed "s/$DIRECTCALL_CLIENT_ID/<client id>/"
 \! test/simctl directcall-messages --fields origem,destinations,tipo,texto
 
 -- the token is reused: the next call is one request
@@ -35,7 +35,7 @@ SELECT code FROM sms_api.directcall_send(
   ARRAY['5541999990001', '5541999990002', '5541999990003'], 'Promoção de Natal',
   kind => 'texto', origin => '+5541300000000', scheduled_at => '2026-12-24 12:30:00+00',
   send_from_hour => 8, send_until_hour => 20);
-\! test/simctl requests --path /directcall --fields body
+\! test/simctl requests --path /directcall --fields body | sed "s/$DIRECTCALL_CLIENT_ID/<client id>/"
 \! test/simctl directcall-messages --fields origem,destinations,tipo,cron,enviar_de,enviar_ate
 SET sms_api.directcall_time_zone = 'UTC';
 SELECT code FROM sms_api.directcall_send(ARRAY['5541999990001'], 'utc', scheduled_at => '2026-12-24 12:30:00+00');
