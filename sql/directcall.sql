@@ -91,6 +91,10 @@ SELECT * FROM sms_api.directcall_send(ARRAY['5541999990001'], 'x', send_until_ho
 \echo :LAST_ERROR_SQLSTATE
 SELECT * FROM sms_api.directcall_send(ARRAY['5541999990001'], 'x', origin => '4130600300x');
 \echo :LAST_ERROR_SQLSTATE
+SELECT * FROM sms_api.directcall_send(ARRAY['5541999990001'], 'x', scheduled_at => 'infinity');
+\echo :LAST_ERROR_SQLSTATE
+SELECT * FROM sms_api.directcall_send(ARRAY['5541999990001'], audio => '\xfffb'::bytea || decode(repeat('00', 5000000), 'hex'));
+\echo :LAST_ERROR_SQLSTATE
 SET sms_api.directcall_origin = '';
 SELECT * FROM sms_api.directcall_send(ARRAY['5541999990001'], 'x');
 \echo :LAST_ERROR_SQLSTATE
@@ -134,6 +138,12 @@ SELECT * FROM sms_api.directcall_send(ARRAY['5541999990001'], 'x');
 SELECT * FROM sms_api.directcall_send(ARRAY['5541999990001'], audio_id => '1001');
 \! test/simctl reset
 
+-- 002 and 008 may have reached some numbers: SM002, never retried
+\! test/simctl reset
+\! test/simctl fault code --code 008 --count 3
+SELECT code_sqlstate('008');
+\! test/simctl requests --path /directcall/sms --count
+\! test/simctl reset
 -- 005 and 007 (Directcall could not reach its own servers): retried, then SM003
 \! test/simctl fault code --code 005 --count 3
 SELECT code_sqlstate('005');
@@ -154,7 +164,7 @@ SELECT code_sqlstate('001 under 400');
 \! test/simctl fault status --path /directcall/sms --status 200 --body '{"api": "sms"}'
 SELECT code_sqlstate('no codigo');
 \! test/simctl fault status --path /directcall/sms --status 200 --body '{"status": "ok", "codigo": "000"}'
-SELECT code_sqlstate('no callerid');
+SELECT * FROM sms_api.directcall_send(ARRAY['5541999990001'], 'a 000 without callerid is a send');
 \! test/simctl fault garbage --path /directcall/sms
 SELECT code_sqlstate('garbage');
 
@@ -210,7 +220,7 @@ SELECT * FROM sms_api.directcall_send(ARRAY['5541999990001'], 'x');
 SELECT code_sqlstate('refused under 200');
 RESET sms_api.directcall_client_secret;
 \! test/simctl requests --path /directcall --fields path,status
--- the token endpoint down: SM003, and nothing sent
+-- the token endpoint down: SM003, and no message sent
 \! test/simctl reset
 \! test/simctl directcall-revoke
 \! test/simctl fault status --path /directcall/request_token --status 503 --count 3 --body 'Service Unavailable'

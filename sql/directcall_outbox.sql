@@ -33,6 +33,11 @@ SELECT sms_api.sms_queue('5541999990001', 'x', options => '{"send_from_hour": 24
 \echo :LAST_ERROR_SQLSTATE
 SELECT sms_api.sms_queue('5541999990001', 'x', options => '{"timeWindow": [1]}', provider => 'directcall');
 \echo :LAST_ERROR_SQLSTATE
+SELECT sms_api.sms_queue('5541999990001', 'x', scheduled_at => 'infinity', provider => 'directcall');
+\echo :LAST_ERROR_SQLSTATE
+SELECT sms_api.sms_queue('5541999990001', 'x', provider => 'directcall',
+                         options => (SELECT jsonb_object_agg('k' || g, 0) FROM generate_series(1, 20000) g));
+\echo :LAST_ERROR_SQLSTATE
 SELECT count(*) AS outbox_rows FROM sms_api.outbox;
 
 -- a rolled-back transaction sends nothing
@@ -86,6 +91,18 @@ SELECT sms_api.sms_queue('5541950000001', 'after revoke', provider => 'directcal
 SELECT wait_until('SELECT directcall_settled()');
 SELECT state, attempts FROM sms_api.outbox WHERE message_text = 'after revoke';
 \! test/simctl requests --path /directcall --fields path,status
+
+-- a token endpoint that refuses without saying why: not the rows' fault, no attempt
+-- spent; they are sent once it answers again
+\! test/simctl reset
+\! test/simctl fault status --path /directcall/request_token --status 400 --body 'Bad Request' --count 1000
+SELECT sms_api.sms_queue('5541960000009', 'no token yet', provider => 'directcall') > 0 AS queued;
+SELECT wait_until($$SELECT last_error LIKE 'SM001%token endpoint%' FROM sms_api.outbox WHERE message_text = 'no token yet'$$);
+SELECT state, attempts FROM sms_api.outbox WHERE message_text = 'no token yet';
+\! test/simctl reset
+SELECT wait_until($$SELECT state = 'sent' FROM sms_api.outbox WHERE message_text = 'no token yet'$$, 20);
+SELECT state, attempts FROM sms_api.outbox WHERE message_text = 'no token yet';
+\! test/simctl requests --path /directcall/sms --count
 
 -- a refused client secret pauses Directcall only: its row waits, a Sinch row goes out
 \! test/simctl reset

@@ -203,26 +203,78 @@ sleep_until(TimestampTz until)
 	}
 }
 
-/* One attempt: credentials, pacing, the transfer; whether it was accepted. */
+/* Credentials the target put into a request's form are zeroed once it is done. */
+static void
+forget_secrets(const HttpRequest *req)
+{
+	for (int k = 0; k < req->nform; k++)
+		if (req->form[k].secret)
+			explicit_bzero((char *) req->form[k].data, req->form[k].len);
+}
+
+static void
+forget_all_secrets(const HttpRequest *reqs, int n)
+{
+	for (int i = 0; i < n; i++)
+		forget_secrets(&reqs[i]);
+}
+
+static void
+perform(const HttpRequest *reqs, HttpResult *res, int n, HttpDone done, void *arg)
+{
+	PG_TRY();
+	{
+		http_perform_many(reqs, res, n, done, arg);
+	}
+	PG_CATCH();
+	{
+		forget_all_secrets(reqs, n);
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
+	forget_all_secrets(reqs, n);
+}
+
+/* Whether the target drops the credentials a refused req carried. */
 static bool
-attempt_once(const ApiCall *call, int attempts, HttpResult *res, ApiError *err,
-			 bool *retryable)
+renewed_for(const ApiTarget *t, const HttpRequest *req, const HttpResult *res)
+{
+	return t->renew != NULL && res->outcome == HTTP_ANSWERED && t->renew(t, req, res);
+}
+
+/*
+ * One attempt: credentials, pacing, the transfer; whether it was accepted.
+ * When may_renew and the target dropped stale credentials, *stale is set
+ * (and *err not filled): the caller tries once more.
+ */
+static bool
+attempt_once(const ApiCall *call, int attempts, bool may_renew, HttpResult *res,
+			 ApiError *err, bool *retryable, bool *stale)
 {
 	const ApiTarget *t = call->target;
 	HttpRequest req;
 
 	*retryable = false;
+	*stale = false;
 	if (t->authorize != NULL && !t->authorize(t, res, err))
+	{
+		err->unsent = true;
 		return false;
+	}
 	memset(&req, 0, sizeof(req));
 	t->prepare(&req, call);
 	ratelimit_acquire(t->limiter, *t->rate);
 	api_counters.requests++;
-	http_perform(&req, res);
+	perform(&req, res, 1, NULL, NULL);
 	if (res->outcome == HTTP_ANSWERED && res->status == 429)
 		api_counters.rate_limited++;
 	if (accepted(t, res))
 		return true;
+	if (may_renew && renewed_for(t, &req, res))
+	{
+		*stale = true;
+		return false;
+	}
 	*retryable = classify(t, res, attempts, err);
 	return false;
 }
@@ -230,7 +282,6 @@ attempt_once(const ApiCall *call, int attempts, HttpResult *res, ApiError *err,
 bool
 api_call(const ApiCall *call, HttpResult *res, ApiError *err)
 {
-	const ApiTarget *t = call->target;
 	TimestampTz deadline;
 	bool		renewed = false;
 
@@ -240,16 +291,18 @@ api_call(const ApiCall *call, HttpResult *res, ApiError *err)
 	for (int attempt = 0;;)
 	{
 		bool		retryable;
+		bool		stale;
 		long		wait_ms;
 		TimestampTz resume;
 
-		if (attempt_once(call, attempt + 1, res, err, &retryable))
+		if (attempt_once(call, attempt + 1, !renewed, res, err, &retryable, &stale))
 			return true;
 		/* stale credentials: one more attempt with new ones, not a retry */
-		if (!renewed && t->renew != NULL && res->outcome == HTTP_ANSWERED &&
-			t->renew(t, res))
+		if (stale)
 		{
 			renewed = true;
+			if (res->body != NULL)
+				pfree(res->body);
 			continue;
 		}
 		attempt++;
@@ -295,6 +348,7 @@ api_request(const ApiTarget *t, const char *method, const char *path,
 typedef struct Many
 {
 	const ApiCall *calls;
+	const HttpRequest *reqs;
 	const int  *index;			/* transfer -> call */
 	bool	   *again;			/* calls to repeat with renewed credentials */
 	ApiDone		done;
@@ -315,7 +369,7 @@ many_done(int j, HttpResult *res, void *arg)
 		api_counters.rate_limited++;
 	if (!ok)
 	{
-		if (t->renew != NULL && res->outcome == HTTP_ANSWERED && t->renew(t, res))
+		if (renewed_for(t, &m->reqs[j], res))
 		{
 			m->again[i] = true;
 			return;
@@ -325,6 +379,14 @@ many_done(int j, HttpResult *res, void *arg)
 	m->done(i, ok, res, &err, m->arg);
 }
 
+/* A target whose credentials could not be had this time, and why. */
+typedef struct Unauthorized
+{
+	const ApiTarget *target;
+	HttpResult	res;
+	ApiError	err;
+} Unauthorized;
+
 void
 api_request_many(const ApiCall *calls, int n, ApiDone done, void *arg)
 {
@@ -332,6 +394,8 @@ api_request_many(const ApiCall *calls, int n, ApiDone done, void *arg)
 	HttpResult	res[HTTP_MAX_PARALLEL];
 	int			index[HTTP_MAX_PARALLEL];
 	bool		again[HTTP_MAX_PARALLEL] = {0};
+	Unauthorized refused[HTTP_MAX_PARALLEL];
+	int			nrefused = 0;
 	int			m = 0;
 	Many		many;
 
@@ -340,12 +404,24 @@ api_request_many(const ApiCall *calls, int n, ApiDone done, void *arg)
 	for (int i = 0; i < n; i++)
 	{
 		const ApiTarget *t = calls[i].target;
-		ApiError	err;
+		int			k;
 
-		memset(&err, 0, sizeof(err));
-		if (t->authorize != NULL && !t->authorize(t, &res[m], &err))
+		/* one failed try for credentials stands for the round's other calls */
+		for (k = 0; k < nrefused && refused[k].target != t; k++)
+			;
+		if (k == nrefused && t->authorize != NULL)
 		{
-			done(i, false, &res[m], &err, arg);
+			memset(&refused[k], 0, sizeof(Unauthorized));
+			if (!t->authorize(t, &refused[k].res, &refused[k].err))
+			{
+				refused[k].target = t;
+				refused[k].err.unsent = true;
+				nrefused++;
+			}
+		}
+		if (k < nrefused)
+		{
+			done(i, false, &refused[k].res, &refused[k].err, arg);
 			continue;
 		}
 		t->prepare(&reqs[m], &calls[i]);
@@ -356,11 +432,12 @@ api_request_many(const ApiCall *calls, int n, ApiDone done, void *arg)
 	{
 		api_counters.requests += m;
 		many.calls = calls;
+		many.reqs = reqs;
 		many.index = index;
 		many.again = again;
 		many.done = done;
 		many.arg = arg;
-		http_perform_many(reqs, res, m, many_done, &many);
+		perform(reqs, res, m, many_done, &many);
 	}
 	for (int i = 0; i < n; i++)
 		if (again[i])
@@ -368,10 +445,11 @@ api_request_many(const ApiCall *calls, int n, ApiDone done, void *arg)
 			HttpResult	r;
 			ApiError	err;
 			bool		retryable;
+			bool		stale;
 			bool		ok;
 
 			memset(&err, 0, sizeof(err));
-			ok = attempt_once(&calls[i], 1, &r, &err, &retryable);
+			ok = attempt_once(&calls[i], 1, false, &r, &err, &retryable, &stale);
 			done(i, ok, &r, &err, arg);
 		}
 }

@@ -16,6 +16,7 @@ typedef struct ApiError
 	char	   *message;
 	char	   *detail;
 	char	   *hint;
+	bool		unsent;			/* failed before the request went out (authorize) */
 } ApiError;
 
 typedef struct ApiTarget ApiTarget;
@@ -42,11 +43,12 @@ struct ApiTarget
 	bool		(*authorize) (const ApiTarget *t, HttpResult *res, ApiError *err);
 
 	/*
-	 * Optional: after a refused attempt, whether the credentials it carried
-	 * were the cause and are now dropped, so that one more attempt (with
-	 * new ones) may succeed. Asked at most once per call.
+	 * Optional: after a refused attempt of req, whether the credentials it
+	 * carried (req->auth_tag) were the cause and are now dropped, so that
+	 * one more attempt (with new ones) may succeed. Asked at most once per
+	 * call.
 	 */
-	bool		(*renew) (const ApiTarget *t, const HttpResult *res);
+	bool		(*renew) (const ApiTarget *t, const HttpRequest *req, const HttpResult *res);
 
 	/* Optional: whether a 2xx answer is a refusal all the same (its body says so). */
 	bool		(*refused) (const HttpResult *res);

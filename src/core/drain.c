@@ -21,7 +21,10 @@
  *		- anything else (429, 5xx, no answer, unusable answer): 'queued'
  *		  again, all rows of the request at the same time, after a backoff
  *		  of about 1 s, 2 s, 4 s ... up to 5 minutes (Retry-After honoured);
- *		  'failed' after queue_max_attempts.
+ *		  'failed' after queue_max_attempts;
+ *		- not sent at all (the provider could get no credentials: its token
+ *		  endpoint down, say): 'queued' again after that provider's own
+ *		  backoff, no attempt counted.
  *
  * attempts counts requests made for a row: a claim that a crash interrupts
  * before any request is not one. A crash between claim and record leaves
@@ -93,6 +96,7 @@ enum
 	OUT_FAILED,					/* after a request */
 	OUT_PAUSED,
 	OUT_INVALID,				/* failed without a request */
+	OUT_HELD,					/* not sent (no credentials yet): due again, no attempt */
 	OUT_KINDS
 };
 
@@ -126,6 +130,9 @@ TimestampTz drain_next_due_at = 0;
 
 /* Providers whose account or URL was refused: their rows wait for a reload. */
 static bool paused[MAX_PROVIDERS];
+
+/* Rounds in a row in which a provider's requests could not even be made. */
+static int	unsent_streak[MAX_PROVIDERS];
 
 static void
 reset_state(void)
@@ -238,8 +245,10 @@ claim_sql(void)
 	append_guarded(&sql, "correlation_id", MAX_STORED_TEXT_BYTES(MAX_CORRELATION_ID));
 	append_guarded(&sql, "extra_info", MAX_STORED_TEXT_BYTES(MAX_EXTRA_INFO));
 	appendStringInfoString(&sql,
-						   "o.flash, pg_catalog.floor(extract(epoch FROM o.scheduled_at) * 1000)::int8, "
-						   "pg_catalog.floor(extract(epoch FROM o.expires_at) * 1000)::int8, ");
+						   "o.flash, CASE WHEN pg_catalog.isfinite(o.scheduled_at) "
+						   "THEN pg_catalog.floor(extract(epoch FROM o.scheduled_at) * 1000)::int8 END, "
+						   "CASE WHEN pg_catalog.isfinite(o.expires_at) "
+						   "THEN pg_catalog.floor(extract(epoch FROM o.expires_at) * 1000)::int8 END, ");
 	append_guarded(&sql, "campaign_alias", MAX_STORED_TEXT_BYTES(MAX_NAME_TEXT));
 	append_guarded(&sql, "sub_account", MAX_STORED_TEXT_BYTES(MAX_NAME_TEXT));
 	appendStringInfo(&sql, "CASE WHEN %s THEN NULL ELSE o.options::text END, ", options_big);
@@ -255,7 +264,8 @@ claim_sql(void)
 					 "OR pg_catalog.octet_length(o.correlation_id) > %d "
 					 "OR pg_catalog.octet_length(o.extra_info) > %d "
 					 "OR pg_catalog.octet_length(o.campaign_alias) > %d "
-					 "OR pg_catalog.octet_length(o.sub_account) > %d OR %s",
+					 "OR pg_catalog.octet_length(o.sub_account) > %d OR %s "
+					 "OR NOT pg_catalog.isfinite(o.scheduled_at) OR NOT pg_catalog.isfinite(o.expires_at)",
 					 MAX_STORED_TEXT_BYTES(MAX_MESSAGE_TEXT), MAX_STORED_TEXT_BYTES(MAX_CORRELATION_ID),
 					 MAX_STORED_TEXT_BYTES(MAX_EXTRA_INFO), MAX_STORED_TEXT_BYTES(MAX_NAME_TEXT),
 					 MAX_STORED_TEXT_BYTES(MAX_NAME_TEXT), options_big);
@@ -350,7 +360,7 @@ claim_provider(int p, Row *rows, int room)
 		r->attempts = DatumGetInt32(SPI_getbinval(tup, desc, 2, &isnull));
 		if (DatumGetBool(SPI_getbinval(tup, desc, 14, &isnull)) && !isnull)
 		{
-			r->invalid = "a text of the row is far over its limit";
+			r->invalid = "a text of the row is far over its limit, or a time of it infinite";
 			r->destination = "";
 			continue;
 		}
@@ -488,6 +498,23 @@ settle_retry(const Batch *b, const HttpResult *res, const char *error)
 	}
 }
 
+/* Rows whose request could not be made: due again after the provider's backoff. */
+static void
+settle_held(const Batch *b, const char *error)
+{
+	int			p = b->rows[0]->provider;
+	TimestampTz due;
+
+	unsent_streak[p] = Min(unsent_streak[p] + 1, 30);
+	due = TimestampTzPlusMilliseconds(GetCurrentTimestamp(),
+									  backoff_delay_ms(unsent_streak[p], RETRY_BASE_MS, RETRY_MAX_MS));
+	for (int i = 0; i < b->n; i++)
+	{
+		outcome_add(OUT_HELD, b->rows[i], error);
+		outcomes[OUT_HELD].due[outcomes[OUT_HELD].n - 1] = due;
+	}
+}
+
 static void
 settle_paused(const Batch *b, const char *error)
 {
@@ -506,6 +533,12 @@ settle_failure(const Batch *b, const HttpResult *res, const ApiError *err)
 	OutboxVerdict verdict = prov->verdict(res, err);
 
 	shmem_record_error(error);
+	/* not sent at all (no token could be had): never the rows' fault, and no attempt */
+	if (err->unsent && verdict != VERDICT_PAUSE)
+	{
+		settle_held(b, error);
+		return;
+	}
 	if (verdict == VERDICT_PROBE && (prov->probe == NULL || account_ok[p]))
 		verdict = VERDICT_REJECT;
 	switch (verdict)
@@ -539,6 +572,8 @@ settle_success(const Batch *b, const HttpResult *res)
 	const Provider *prov = providers[b->rows[0]->provider];
 	SentRef    *refs = palloc0(b->n * sizeof(SentRef));
 	const char *problem = prov->decode_sent(res, b->n, refs);
+
+	unsent_streak[b->rows[0]->provider] = 0;
 
 	if (problem != NULL)
 	{
@@ -831,6 +866,10 @@ static const char *const record_sql[OUT_KINDS] = {
 	"UPDATE sms_api.outbox o SET state = 'failed', next_attempt_at = NULL, last_error = u.err "
 	"FROM (SELECT pg_catalog.unnest($1::int8[]) AS id, pg_catalog.unnest($2::text[]) AS err) AS u "
 	"WHERE o.id = u.id",
+
+	"UPDATE sms_api.outbox o SET state = 'queued', next_attempt_at = u.due, last_error = u.err "
+	"FROM (SELECT pg_catalog.unnest($1::int8[]) AS id, pg_catalog.unnest($2::text[]) AS err, "
+	"pg_catalog.unnest($3::timestamptz[]) AS due) AS u WHERE o.id = u.id",
 };
 
 bool
@@ -882,6 +921,14 @@ drain_record(void)
 			for (int i = 0; i < o->n; i++)
 				values[i] = CStringGetTextDatum(o->errors[i]);
 			params[1] = datum_array(TEXTOID, values, nulls, o->n);
+		}
+		if (kind == OUT_HELD)
+		{
+			nparams = 3;
+			types[2] = TIMESTAMPTZARRAYOID;
+			for (int i = 0; i < o->n; i++)
+				values[i] = TimestampTzGetDatum(o->due[i]);
+			params[2] = datum_array(TIMESTAMPTZOID, values, nulls, o->n);
 		}
 		if (kind == OUT_RETRY)
 		{

@@ -28,11 +28,19 @@ json_oom(void)
 			 errdetail("json-c could not allocate memory.")));
 }
 
+/* One tokener for the backend's life: reset, not rebuilt, per answer. */
+static struct json_tokener *tok = NULL;
+
+void
+json_forget_text(void)
+{
+	if (tok != NULL && tok->pb != NULL && tok->pb->buf != NULL)
+		explicit_bzero(tok->pb->buf, tok->pb->size);
+}
+
 struct json_object *
 json_parse_text(const char *text, size_t len)
 {
-	/* one tokener for the backend's life: reset, not rebuilt, per answer */
-	static struct json_tokener *tok = NULL;
 	struct json_object *obj;
 
 	if (len > INT_MAX)

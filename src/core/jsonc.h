@@ -13,6 +13,9 @@ extern void json_oom(void) pg_attribute_noreturn();
 /* Parse JSON text strictly (valid UTF-8, nothing after it); NULL if invalid. */
 extern struct json_object *json_parse_text(const char *text, size_t len);
 
+/* Zero what the parser keeps of the last text (it held a credential). */
+extern void json_forget_text(void);
+
 /* The object's JSON text, palloc'd. */
 extern char *json_serialize(struct json_object *obj, size_t *len);
 

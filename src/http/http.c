@@ -282,7 +282,8 @@ form_read(char *buffer, size_t size, size_t nitems, void *arg)
 	FormReader *r = (FormReader *) arg;
 	size_t		n = Min(size * nitems, r->len - r->pos);
 
-	memcpy(buffer, r->data + r->pos, n);
+	if (n > 0)
+		memcpy(buffer, r->data + r->pos, n);
 	r->pos += n;
 	return n;
 }

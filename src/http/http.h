@@ -36,6 +36,7 @@ typedef struct HttpFormPart
 	size_t		len;
 	const char *filename;		/* NULL: a plain field */
 	const char *type;			/* the part's Content-Type, or NULL */
+	bool		secret;			/* a credential: zeroed once the request is done */
 } HttpFormPart;
 
 typedef struct HttpRequest
@@ -49,6 +50,7 @@ typedef struct HttpRequest
 	size_t		body_len;
 	const HttpFormPart *form;	/* a multipart POST instead of body, or NULL */
 	int			nform;
+	uint64		auth_tag;		/* the target's: which credentials it put in */
 } HttpRequest;
 
 /* Add a header to req (at most HTTP_MAX_HEADERS). */

@@ -93,8 +93,9 @@ extern const ApiTarget directcall_token_target;
 
 /* directcall_token.c */
 extern bool directcall_authorize(const ApiTarget *t, HttpResult *res, ApiError *err);
-extern bool directcall_renew(const ApiTarget *t, const HttpResult *res);
-extern const char *directcall_token(void);
+extern bool directcall_renew(const ApiTarget *t, const HttpRequest *req, const HttpResult *res);
+/* The token authorize() got (NULL: none), and its generation (0: none). */
+extern const char *directcall_token(uint64 *generation);
 
 /* directcall_validate.c */
 extern bool directcall_is_number(const char *digits);	/* 10-15 digits */

@@ -9,6 +9,7 @@
  */
 #include "postgres.h"
 
+#include "core/jsonc.h"
 #include "core/scrub.h"
 #include "core/sms_api.h"
 #include "providers/providers.h"
@@ -29,21 +30,28 @@ static void
 send_prepare(HttpRequest *req, const ApiCall *call)
 {
 	HttpFormPart *form;
-	const char *token = directcall_token();
+	uint64		generation;
+	const char *token = directcall_token(&generation);
 
 	directcall_require_settings();
 	req->method = call->method;
 	req->url = url_of(call->path);
-	/* the call's fields, then the token of this attempt (not copied) */
+	/*
+	 * The call's fields, then a copy of this attempt's token, which stays as
+	 * it is while the transfer reads it (zeroed after) and whose generation
+	 * a refusal drops.
+	 */
 	form = palloc((call->nform + 1) * sizeof(HttpFormPart));
 	if (call->nform > 0)
 		memcpy(form, call->form, call->nform * sizeof(HttpFormPart));
 	memset(&form[call->nform], 0, sizeof(HttpFormPart));
 	form[call->nform].name = "access_token";
-	form[call->nform].data = token ? token : "";
+	form[call->nform].data = pstrdup(token ? token : "");
 	form[call->nform].len = token ? strlen(token) : 0;
+	form[call->nform].secret = true;
 	req->form = form;
 	req->nform = call->nform + 1;
+	req->auth_tag = generation;
 }
 
 static void
@@ -75,13 +83,16 @@ error_text(const char *body, size_t len)
 
 	if (directcall_decode_answer(body, len, &a) != NULL)
 		return NULL;
+	/* secrets out before the cut, so that no part of one shows at it */
+	if (a.msg != NULL)
+		scrub_text(a.msg);
 	if (a.msg == NULL)
 		text = psprintf("codigo %s", a.code);
 	else if (strncmp(a.msg, a.code, strlen(a.code)) == 0)
-		text = pstrdup(a.msg);
+		text = json_printable(a.msg, strlen(a.msg));
 	else
-		text = psprintf("codigo %s: %s", a.code, a.msg);
-	scrub_text(text);
+		text = psprintf("codigo %s: %s", json_printable(a.code, strlen(a.code)),
+						json_printable(a.msg, strlen(a.msg)));
 	return text;
 }
 

@@ -2,9 +2,10 @@
  * directcall_codes.c
  *		The Directcall return codes on our SQLSTATE table (README lists it).
  *		A code other than 000 is a refusal whatever the HTTP status, so
- *		answers are classified by their codigo first. Only 005 and 007 (the
- *		provider could not reach its own servers) are retried: the other
- *		server-side failures may have placed some of the calls.
+ *		answers are classified by their codigo first. 005 and 007 (the
+ *		provider could not reach its own servers) are SM003 and retried;
+ *		002 and 008 (a call request or a send that failed on its way) may
+ *		have reached some numbers, so their outcome is unknown (SM002).
  */
 #include "postgres.h"
 
@@ -27,13 +28,13 @@ typedef struct CodeMeaning
 
 static const CodeMeaning meanings[] = {
 	{"001", ERRCODE_SMS_API_REJECTED, false, "refused a parameter", NULL},
-	{"002", ERRCODE_SMS_API_UNAVAILABLE, false, "could not place the call request", "Retry later; some numbers may have been called."},
+	{"002", ERRCODE_SMS_API_OUTCOME_UNKNOWN, false, "could not place the call request", "Some numbers may have been called: check with Directcall before sending again."},
 	{"003", ERRCODE_SMS_API_REJECTED, false, "says the call is not active", NULL},
 	{"004", ERRCODE_SMS_API_REJECTED, false, "says the call is not finished", NULL},
 	{"005", ERRCODE_SMS_API_UNAVAILABLE, true, "had a connection failure", "Retry later."},
 	{"006", ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION, false, "refused the authentication", NULL},
 	{"007", ERRCODE_SMS_API_UNAVAILABLE, true, "could not reach its SMS server", "Retry later."},
-	{"008", ERRCODE_SMS_API_UNAVAILABLE, false, "could not send the message", "Retry later; some numbers may have been reached."},
+	{"008", ERRCODE_SMS_API_OUTCOME_UNKNOWN, false, "could not send the message", "Some numbers may have been reached: check with Directcall before sending again."},
 	{"009", ERRCODE_SMS_API_REJECTED, false, "does not know a field", NULL},
 	{"010", ERRCODE_SMS_API_REJECTED, false, "does not know the identifier, or it was cancelled", "Check audio_id: the audio must be registered with Directcall first."},
 	{"011", ERRCODE_SMS_API_REJECTED, false, "had a billing service problem", BILLING_HINT},

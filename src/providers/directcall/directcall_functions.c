@@ -8,6 +8,7 @@
  */
 #include "postgres.h"
 
+#include "access/detoast.h"
 #include "access/htup_details.h"
 #include "catalog/pg_type.h"
 #include "funcapi.h"
@@ -34,13 +35,16 @@ utf8(const char *s)
 	return s ? (char *) pg_server_to_any(s, strlen(s), PG_UTF8) : NULL;
 }
 
-/* Text of the answer (UTF-8) as this database can hold it, secrets scrubbed. */
+/*
+ * Text of the answer (UTF-8) as this database can hold it; free text is
+ * scrubbed of the secrets (ids are not: a short client id could match
+ * digits of one).
+ */
 static char *
-to_server(char *s)
+to_server(char *s, bool free_text)
 {
-	if (s == NULL)
-		return NULL;
-	scrub_text(s);
+	if (free_text)
+		scrub_text(s);
 	if (GetDatabaseEncoding() != PG_UTF8)
 	{
 		for (char *p = s; *p; p++)
@@ -67,7 +71,7 @@ destinations_arg(FunctionCallInfo fcinfo, int *n)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("destinations must be a one-dimensional array")));
-	deconstruct_array(arr, TEXTOID, -1, false, TYPALIGN_INT, &elems, &nulls, n);
+	*n = ArrayGetNItems(ARR_NDIM(arr), ARR_DIMS(arr));
 	if (*n == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -77,6 +81,7 @@ destinations_arg(FunctionCallInfo fcinfo, int *n)
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 				 errmsg("too many destinations (%d)", *n),
 				 errdetail("One Directcall send takes at most %d numbers.", DIRECTCALL_MAX_DESTINATIONS)));
+	deconstruct_array(arr, TEXTOID, -1, false, TYPALIGN_INT, &elems, &nulls, n);
 	numbers = palloc(*n * sizeof(char *));
 	for (int i = 0; i < *n; i++)
 	{
@@ -88,6 +93,20 @@ destinations_arg(FunctionCallInfo fcinfo, int *n)
 												psprintf("destinations[%d]", i + 1));
 	}
 	return numbers;
+}
+
+/* The MP3, refused unread (not even detoasted) when over the limit. */
+static bytea *
+audio_arg(FunctionCallInfo fcinfo)
+{
+	Size		size;
+
+	if (PG_ARGISNULL(DC_AUDIO))
+		return NULL;
+	size = toast_raw_datum_size(PG_GETARG_DATUM(DC_AUDIO)) - VARHDRSZ;
+	if (size > DIRECTCALL_MAX_AUDIO)
+		directcall_validate_audio(NULL, size, "audio");
+	return PG_GETARG_BYTEA_PP(DC_AUDIO);
 }
 
 static char *
@@ -103,7 +122,7 @@ directcall_send(PG_FUNCTION_ARGS)
 	char	   *message = optional_text(fcinfo, DC_TEXT);
 	char	   *audio_id = optional_text(fcinfo, DC_AUDIO_ID);
 	char	   *origin = optional_text(fcinfo, DC_ORIGIN);
-	bytea	   *audio = PG_ARGISNULL(DC_AUDIO) ? NULL : PG_GETARG_BYTEA_PP(DC_AUDIO);
+	bytea	   *audio;
 	ApiCall		call;
 	HttpResult	res;
 	DirectcallAnswer a;
@@ -115,6 +134,7 @@ directcall_send(PG_FUNCTION_ARGS)
 	sms_api_require_preload();
 	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "return type must be a row type");
+	audio = audio_arg(fcinfo);
 	memset(&s, 0, sizeof(s));
 	s.destinations = destinations_arg(fcinfo, &s.ndestinations);
 	if ((message != NULL) + (audio != NULL) + (audio_id != NULL) != 1)
@@ -156,6 +176,10 @@ directcall_send(PG_FUNCTION_ARGS)
 	{
 		s.has_cron = true;
 		s.cron = PG_GETARG_TIMESTAMPTZ(DC_SCHEDULED_AT);
+		if (TIMESTAMP_NOT_FINITE(s.cron))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("scheduled_at must be finite")));
 	}
 	s.text = utf8(message);
 	s.audio_id = utf8(audio_id);
@@ -172,14 +196,14 @@ directcall_send(PG_FUNCTION_ARGS)
 	problem = directcall_decode_answer(res.body, res.body_len, &a);
 	if (problem != NULL)
 		api_raise_bad_answer(&directcall_target, "a send", problem);
-	if (a.caller_id == NULL)
-		api_raise_bad_answer(&directcall_target, "a send", "The answer has no callerid.");
 
-	values[0] = a.status ? CStringGetTextDatum(to_server(a.status)) : (Datum) 0;
+	/* a 000 is the API's word that it took the send, with or without a caller id */
+	values[0] = a.status ? CStringGetTextDatum(to_server(a.status, true)) : (Datum) 0;
 	nulls[0] = a.status == NULL;
-	values[1] = CStringGetTextDatum(to_server(a.code));
-	values[2] = a.msg ? CStringGetTextDatum(to_server(a.msg)) : (Datum) 0;
+	values[1] = CStringGetTextDatum(to_server(a.code, false));
+	values[2] = a.msg ? CStringGetTextDatum(to_server(a.msg, true)) : (Datum) 0;
 	nulls[2] = a.msg == NULL;
-	values[3] = CStringGetTextDatum(to_server(a.caller_id));
+	values[3] = a.caller_id ? CStringGetTextDatum(to_server(a.caller_id, false)) : (Datum) 0;
+	nulls[3] = a.caller_id == NULL;
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(tupdesc), values, nulls)));
 }

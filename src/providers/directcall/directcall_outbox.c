@@ -68,8 +68,7 @@ directcall_decode_sent(const HttpResult *res, int n, SentRef *refs)
 
 	if (problem != NULL)
 		return problem;
-	if (a.caller_id == NULL)
-		return "The answer has no callerid.";
+	/* a 000 is the API's word that it took them: sent, even without a caller id */
 	for (int i = 0; i < n; i++)
 		refs[i].provider_ref = a.caller_id;
 	return NULL;

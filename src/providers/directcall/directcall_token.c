@@ -10,16 +10,24 @@
  */
 #include "postgres.h"
 
+#include "common/hashfn.h"
 #include "lib/stringinfo.h"
 
 #include "core/credential.h"
+#include "core/jsonc.h"
 #include "core/sms_api.h"
 #include "providers/providers.h"
 #include "providers/directcall/directcall.h"
 
-/* The token the coming attempt carries, and its generation. */
-static bool have_current = false;
+/*
+ * The token authorize() got for the attempt about to be prepared, and its
+ * generation; prepare() copies both into the request.
+ */
+static const char *current = NULL;
 static uint64 current_generation;
+
+/* The longest token life believed (a day); a longer stated one is cut to this. */
+#define MAX_TOKEN_LIFETIME_S 86400
 
 /*
  * application/x-www-form-urlencoded, in palloc'd memory the caller zeroes
@@ -55,6 +63,8 @@ fetch_token(char **value, int64 *lifetime_s, HttpResult *res, ApiError *err)
 	initStringInfo(&body);
 	PG_TRY();
 	{
+		/* room for both at their longest encoding: the secret is never copied by a repalloc */
+		enlargeStringInfo(&body, 3 * (strlen(directcall_client_id()) + strlen(directcall_client_secret())) + 32);
 		appendStringInfoString(&body, "client_id=");
 		append_encoded(&body, directcall_client_id());
 		appendStringInfoString(&body, "&client_secret=");
@@ -73,6 +83,7 @@ fetch_token(char **value, int64 *lifetime_s, HttpResult *res, ApiError *err)
 
 	problem = directcall_decode_token(res->body, res->body_len, value, &expires_in);
 	explicit_bzero(res->body, res->body_len);
+	json_forget_text();
 	if (problem != NULL)
 	{
 		api_set_error(err, ERRCODE_SMS_API_BAD_ANSWER,
@@ -80,37 +91,57 @@ fetch_token(char **value, int64 *lifetime_s, HttpResult *res, ApiError *err)
 					  pstrdup(problem), NULL);
 		return false;
 	}
-	*lifetime_s = expires_in > 0 ? expires_in : directcall_token_lifetime;
+	*lifetime_s = expires_in > 0 ? Min(expires_in, MAX_TOKEN_LIFETIME_S) : directcall_token_lifetime;
 	return true;
+}
+
+/* What the token was fetched for: a token of another endpoint or account is not used. */
+static uint64
+credentials_key(void)
+{
+	StringInfoData buf;
+	uint64		key;
+
+	initStringInfo(&buf);
+	appendStringInfo(&buf, "%s%c%s%c", directcall_base_url, '\0', directcall_client_id(), '\0');
+	appendStringInfoString(&buf, directcall_client_secret());
+	key = hash_bytes_extended((const unsigned char *) buf.data, buf.len, 0);
+	explicit_bzero(buf.data, buf.maxlen);
+	pfree(buf.data);
+	return key;
 }
 
 bool
 directcall_authorize(const ApiTarget *t, HttpResult *res, ApiError *err)
 {
-	const char *value;
-
-	have_current = credential_get(CREDENTIAL_DIRECTCALL, fetch_token, &value,
-								  &current_generation, res, err);
-	return have_current;
+	if (!credential_get(CREDENTIAL_DIRECTCALL, credentials_key(), fetch_token, &current,
+						&current_generation, res, err))
+	{
+		current = NULL;
+		return false;
+	}
+	return true;
 }
 
-/* A refusal of the token: code 006, or 401/403 with no code at all. */
+/* A refusal of the token req carried: code 006, or 401/403 without another code. */
 bool
-directcall_renew(const ApiTarget *t, const HttpResult *res)
+directcall_renew(const ApiTarget *t, const HttpRequest *req, const HttpResult *res)
 {
 	char	   *code = directcall_answer_code(res);
-	bool		auth = code != NULL ? strcmp(code, DIRECTCALL_CODE_AUTH) == 0
-		: (res->status == 401 || res->status == 403);
+	bool		auth = (code != NULL && strcmp(code, DIRECTCALL_CODE_AUTH) == 0) ||
+		((code == NULL || strcmp(code, DIRECTCALL_CODE_OK) == 0) &&
+		 (res->status == 401 || res->status == 403));
 
-	if (!auth || !have_current)
+	if (!auth || req->auth_tag == 0)
 		return false;
 	/* requests in flight together carried the same token: each may drop it */
-	credential_drop(CREDENTIAL_DIRECTCALL, current_generation);
+	credential_drop(CREDENTIAL_DIRECTCALL, req->auth_tag);
 	return true;
 }
 
 const char *
-directcall_token(void)
+directcall_token(uint64 *generation)
 {
-	return have_current ? credential_cached(CREDENTIAL_DIRECTCALL) : NULL;
+	*generation = current ? current_generation : 0;
+	return current;
 }

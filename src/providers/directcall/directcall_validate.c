@@ -8,9 +8,11 @@
  */
 #include "postgres.h"
 
+#include "access/detoast.h"
 #include "mb/pg_wchar.h"
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
+#include "utils/timestamp.h"
 
 #include "providers/directcall/directcall.h"
 
@@ -182,10 +184,21 @@ directcall_queue_args(FunctionCallInfo fcinfo, SmsMessage *msg)
 					 errdetail("A correlation_id has at most %d characters.", MAX_CORRELATION_ID)));
 	}
 	msg->has_scheduled_at = !PG_ARGISNULL(5);
+	if (msg->has_scheduled_at && TIMESTAMP_NOT_FINITE(PG_GETARG_TIMESTAMPTZ(5)))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("scheduled_at must be finite")));
 	if (!PG_ARGISNULL(9))
 	{
-		Jsonb	   *jb = PG_GETARG_JSONB_P(9);
+		Jsonb	   *jb;
 
+		/* its stored size first: json-c would parse any size outside our memory accounting */
+		if (toast_raw_datum_size(PG_GETARG_DATUM(9)) > MAX_OPTIONS_BYTES)
+			ereport(ERROR,
+					(errcode(ERRCODE_STRING_DATA_RIGHT_TRUNCATION),
+					 errmsg("options are too large"),
+					 errdetail("Directcall options are a few keys: at most %d bytes.", MAX_OPTIONS_BYTES)));
+		jb = PG_GETARG_JSONB_P(9);
 		msg->options_json = JsonbToCString(NULL, &jb->root, VARSIZE(jb));
 	}
 	problem = directcall_read_options(msg->options_json, &o);
