@@ -271,3 +271,58 @@ SELECT o.id             AS outbox_id,
   LEFT JOIN sms_api.status_code sc ON sc.code = s.sent_status_code
   LEFT JOIN sms_api.status_code dc ON dc.code = s.delivered_status_code
   LEFT JOIN sms_api.reach_message r ON o.provider = 'reach' AND r.message_id = o.provider_ref;
+
+-- Routing and failover ------------------------------------------------------
+
+-- A row queued without a provider takes the providers of the longest
+-- prefix its destination starts with ('' matches every number), resolved
+-- at enqueue into outbox.route; the drain moves it along that list when its
+-- provider is unavailable.
+CREATE TABLE sms_api.route (
+    prefix    text PRIMARY KEY CHECK (prefix ~ '^[0-9]{0,15}$'),
+    providers text[] NOT NULL,
+    note      text
+);
+COMMENT ON TABLE sms_api.route IS
+  'Which providers, in order of preference, send to destinations starting with prefix (longest prefix wins)';
+REVOKE ALL ON sms_api.route FROM PUBLIC;
+SELECT pg_catalog.pg_extension_config_dump('sms_api.route', '');
+CREATE FUNCTION sms_api.route_check() RETURNS trigger
+AS 'MODULE_PATHNAME', 'sms_route_check'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION sms_api.route_check() IS
+  'sms_api.route''s triggers: each provider known and configured; every backend re-reads the table after a change';
+REVOKE ALL ON FUNCTION sms_api.route_check() FROM PUBLIC;
+CREATE TRIGGER route_check BEFORE INSERT OR UPDATE ON sms_api.route
+  FOR EACH ROW EXECUTE FUNCTION sms_api.route_check();
+CREATE TRIGGER route_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON sms_api.route
+  FOR EACH STATEMENT EXECUTE FUNCTION sms_api.route_check();
+
+ALTER TABLE sms_api.outbox ADD COLUMN route text[];
+COMMENT ON COLUMN sms_api.outbox.route IS
+  'The providers of the row''s route when it was queued without one (NULL: queued with a provider, never moved)';
+
+-- Each provider as the worker sees it, with its share of the outbox.
+CREATE FUNCTION sms_api.provider_status_row(
+    OUT provider text, OUT configured boolean, OUT state text,
+    OUT requests bigint, OUT messages_sent bigint, OUT failed bigint, OUT moved_away bigint,
+    OUT last_error text, OUT last_error_at timestamptz)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'sms_provider_status'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION sms_api.provider_status_row() IS 'The rows behind sms_api.provider_status';
+REVOKE ALL ON FUNCTION sms_api.provider_status_row() FROM PUBLIC;
+CREATE VIEW sms_api.provider_status AS
+SELECT p.provider, p.configured, p.state,
+       q.queued, q.backing_off_until,
+       p.requests, p.messages_sent, p.failed, p.moved_away, p.last_error, p.last_error_at
+  FROM sms_api.provider_status_row() p
+  LEFT JOIN LATERAL (
+    SELECT pg_catalog.count(*) AS queued,
+           pg_catalog.min(o.next_attempt_at) FILTER (WHERE o.attempts > 0 AND o.next_attempt_at > pg_catalog.now())
+             AS backing_off_until
+      FROM sms_api.outbox o
+     WHERE o.provider = p.provider AND o.state = 'queued' AND o.next_attempt_at IS NOT NULL) q ON true;
+COMMENT ON VIEW sms_api.provider_status IS
+  'Per provider: configured in this session, ok or paused (and why), rows queued, backing off until when; the worker''s requests, messages sent, failed and moved away since server start';
+REVOKE ALL ON sms_api.provider_status FROM PUBLIC;

@@ -1,7 +1,7 @@
 /*
  * admin.c
- *		Looking at and nudging the worker: sms_api.wake() and the row
- *		behind the sms_api.worker_status view.
+ *		Looking at and nudging the worker: sms_api.wake(), and the rows
+ *		behind the sms_api.worker_status and sms_api.provider_status views.
  */
 #include "postgres.h"
 
@@ -9,12 +9,14 @@
 #include "utils/builtins.h"
 #include "utils/timestamp.h"
 
+#include "core/provider.h"
 #include "core/shmem.h"
 #include "core/sms_api.h"
 #include "core/srf.h"
 
 PG_FUNCTION_INFO_V1(sms_wake);
 PG_FUNCTION_INFO_V1(sms_worker_status);
+PG_FUNCTION_INFO_V1(sms_provider_status);
 
 Datum
 sms_wake(PG_FUNCTION_ARGS)
@@ -66,5 +68,47 @@ sms_worker_status(PG_FUNCTION_ARGS)
 	values[11] = CStringGetTextDatum(copy.last_error);
 	put_time(values, nulls, 12, copy.last_error_at);
 	tuplestore_putvalues(srf.store, srf.tupdesc, values, nulls);
+	return (Datum) 0;
+}
+
+/* One row per provider: configured here, the worker's view of it, its counts. */
+Datum
+sms_provider_status(PG_FUNCTION_ARGS)
+{
+	SrfResult	srf;
+
+	sms_api_require_preload();
+	srf_init(fcinfo, &srf);
+	for (int p = 0; p < nproviders; p++)
+	{
+		ProviderShared *ps = &sms_api_shared->providers[p];
+		bool		is_paused;
+		char		because[WORKER_TEXT_LEN];
+		char		error[WORKER_TEXT_LEN];
+		TimestampTz error_at;
+		Datum		values[9];
+		bool		nulls[9];
+
+		SpinLockAcquire(&sms_api_shared->mutex);
+		is_paused = ps->paused;
+		memcpy(because, ps->paused_because, sizeof(because));
+		memcpy(error, ps->last_error, sizeof(error));
+		error_at = ps->last_error_at;
+		SpinLockRelease(&sms_api_shared->mutex);
+
+		memset(nulls, 0, sizeof(nulls));
+		values[0] = CStringGetTextDatum(providers[p]->name);
+		values[1] = BoolGetDatum(providers[p]->configured());
+		values[2] = CStringGetTextDatum(is_paused ? psprintf("paused: %s", because)
+										: providers[p]->configured() ? "ok" : "not configured");
+		values[3] = Int64GetDatum((int64) pg_atomic_read_u64(&ps->requests));
+		values[4] = Int64GetDatum((int64) pg_atomic_read_u64(&ps->messages_sent));
+		values[5] = Int64GetDatum((int64) pg_atomic_read_u64(&ps->failed));
+		values[6] = Int64GetDatum((int64) pg_atomic_read_u64(&ps->moved_away));
+		nulls[7] = (error[0] == '\0');
+		values[7] = CStringGetTextDatum(error);
+		put_time(values, nulls, 8, error_at);
+		tuplestore_putvalues(srf.store, srf.tupdesc, values, nulls);
+	}
 	return (Datum) 0;
 }

@@ -66,6 +66,7 @@ typedef struct Row
 	int			attempts;		/* requests made for it before this one */
 	char	   *invalid;		/* why it cannot be sent at all, or NULL */
 	char	   *batch_key;		/* rows with equal keys may share a request */
+	char	   *next;			/* the next active provider of its route, or NULL */
 	SmsMessage	msg;			/* UTF-8, as the codec wants it */
 	char	   *destination;	/* as stored (database encoding) */
 } Row;
@@ -87,6 +88,7 @@ typedef struct Outcome
 	SentRef    *refs;			/* sent */
 	char	  **destinations;	/* sent */
 	TimestampTz *due;			/* retry */
+	char	  **next;			/* moved */
 } Outcome;
 
 enum
@@ -97,6 +99,7 @@ enum
 	OUT_PAUSED,
 	OUT_INVALID,				/* failed without a request */
 	OUT_HELD,					/* not sent (no credentials yet): due again, no attempt */
+	OUT_MOVED,					/* to the next provider of its route */
 	OUT_KINDS
 };
 
@@ -164,12 +167,14 @@ outcome_add(int kind, Row *row, const char *error)
 		o->refs = palloc0(claimed * sizeof(SentRef));
 		o->destinations = palloc(claimed * sizeof(char *));
 		o->due = palloc(claimed * sizeof(TimestampTz));
+		o->next = palloc0(claimed * sizeof(char *));
 	}
 	o->ids[o->n] = row->id;
 	o->providers[o->n] = row->provider;
 	o->errors[o->n] = error ? pstrdup(error) : NULL;
 	o->destinations[o->n] = row->destination;
 	o->due[o->n] = 0;
+	o->next[o->n] = row->next;
 	o->n++;
 	MemoryContextSwitchTo(old);
 }
@@ -265,7 +270,10 @@ claim_sql(void)
 					 "OR pg_catalog.octet_length(o.extra_info) > %d "
 					 "OR pg_catalog.octet_length(o.campaign_alias) > %d "
 					 "OR pg_catalog.octet_length(o.sub_account) > %d OR %s "
-					 "OR NOT pg_catalog.isfinite(o.scheduled_at) OR NOT pg_catalog.isfinite(o.expires_at)",
+					 "OR NOT pg_catalog.isfinite(o.scheduled_at) OR NOT pg_catalog.isfinite(o.expires_at), "
+					 "(SELECT u.p FROM pg_catalog.unnest(o.route) WITH ORDINALITY AS u(p, i) "
+					 "WHERE u.i > pg_catalog.array_position(o.route, o.provider) AND u.p = ANY ($3) "
+					 "ORDER BY u.i LIMIT 1)",
 					 MAX_STORED_TEXT_BYTES(MAX_MESSAGE_TEXT), MAX_STORED_TEXT_BYTES(MAX_CORRELATION_ID),
 					 MAX_STORED_TEXT_BYTES(MAX_EXTRA_INFO), MAX_STORED_TEXT_BYTES(MAX_NAME_TEXT),
 					 MAX_STORED_TEXT_BYTES(MAX_NAME_TEXT), options_big);
@@ -327,12 +335,81 @@ provider_active(int p)
 	return !paused[p] && providers[p]->configured();
 }
 
+/* The providers the drain sends for now, or does not, as a text[] Datum. */
+static Datum
+providers_where_active(bool active)
+{
+	Datum		names[MAX_PROVIDERS];
+	bool		nulls[MAX_PROVIDERS] = {0};
+	int			n = 0;
+
+	for (int p = 0; p < nproviders; p++)
+		if (provider_active(p) == active)
+			names[n++] = CStringGetTextDatum(providers[p]->name);
+	return datum_array(TEXTOID, names, nulls, n);
+}
+
+static Datum
+active_providers(void)
+{
+	return providers_where_active(true);
+}
+
+static Datum
+inactive_providers(void)
+{
+	return providers_where_active(false);
+}
+
+/* Rows moved off an inactive provider per claim: the rest follow at the next. */
+#define MOVE_LIMIT 10000
+
+/*
+ * The queued rows of a provider the drain does not send for (paused, or not
+ * configured) move to the next active provider of their route, if any;
+ * rows queued with a provider named have no route and stay.
+ */
+static void
+move_from_inactive(void)
+{
+	static SPIPlanPtr plan = NULL;
+	Oid			types[3] = {TEXTOID, TEXTARRAYOID, TEXTOID};
+
+	if (plan == NULL)
+		plan = keep(prepare_generic(
+									"WITH m AS (SELECT o.id, n.p AS next FROM sms_api.outbox o, "
+									"LATERAL (SELECT u.p FROM pg_catalog.unnest(o.route) WITH ORDINALITY AS u(p, i) "
+									"WHERE u.i > pg_catalog.array_position(o.route, o.provider) AND u.p = ANY ($2) "
+									"ORDER BY u.i LIMIT 1) AS n "
+									"WHERE o.provider = $1 AND o.state = 'queued' AND o.next_attempt_at IS NOT NULL "
+									"AND o.route IS NOT NULL LIMIT " CppAsString2(MOVE_LIMIT) " FOR UPDATE OF o SKIP LOCKED) "
+									"UPDATE sms_api.outbox o SET provider = m.next, attempts = 0, "
+									"next_attempt_at = pg_catalog.now(), "
+									"last_error = pg_catalog.concat('moved from ', o.provider, ' to ', m.next, ': ', $3::text) "
+									"FROM m WHERE o.id = m.id AND m.next IS NOT NULL",
+									3, types));
+	for (int p = 0; p < nproviders; p++)
+	{
+		Datum		args[3];
+
+		if (provider_active(p))
+			continue;
+		args[0] = CStringGetTextDatum(providers[p]->name);
+		args[1] = active_providers();
+		args[2] = CStringGetTextDatum(paused[p]
+									  ? psprintf("paused: %s refused the account or URL", providers[p]->name)
+									  : psprintf("%s is not configured", providers[p]->name));
+		if (SPI_execute_plan(plan, args, NULL, false, 0) != SPI_OK_UPDATE)
+			elog(ERROR, "could not move outbox rows to their next provider");
+	}
+}
+
 /* Claim one provider's due rows and queue them as batches; how many. */
 static int
 claim_provider(int p, Row *rows, int room)
 {
 	const Provider *prov = providers[p];
-	Datum		args[2];
+	Datum		args[3];
 	Row		  **sorted;
 	int			n;
 	int			nsorted = 0;
@@ -340,6 +417,7 @@ claim_provider(int p, Row *rows, int room)
 
 	args[0] = Int32GetDatum(Min(claim_limit(prov), room));
 	args[1] = CStringGetTextDatum(prov->name);
+	args[2] = active_providers();
 	if (SPI_execute_plan(claim_plan, args, NULL, false, 0) != SPI_OK_UPDATE_RETURNING)
 		elog(ERROR, "could not claim outbox rows");
 
@@ -385,9 +463,13 @@ claim_provider(int p, Row *rows, int room)
 		r->msg.sub_account = SPI_getvalue(tup, desc, 11);
 		r->msg.options_json = SPI_getvalue(tup, desc, 12);
 		r->batch_key = SPI_getvalue(tup, desc, 13);
+		r->next = SPI_getvalue(tup, desc, 15);
 		r->msg.destination = r->destination;
 		if ((r->invalid = prov->check_stored(&r->msg)) != NULL)
 			continue;
+		/* failover only to a provider that can carry the row as it is */
+		if (r->next != NULL && providers[provider_index(r->next)]->check_stored(&r->msg) != NULL)
+			r->next = NULL;
 		r->msg.destination = utf8(r->destination);
 		r->msg.message_text = utf8(r->msg.message_text);
 		r->msg.correlation_id = utf8(r->msg.correlation_id);
@@ -417,7 +499,7 @@ claim_provider(int p, Row *rows, int room)
 bool
 drain_claim(void)
 {
-	Oid			types[2] = {INT4OID, TEXTOID};
+	Oid			types[3] = {INT4OID, TEXTOID, TEXTARRAYOID};
 	Row		   *rows;
 	int			room = 0;
 
@@ -430,8 +512,9 @@ drain_claim(void)
 	rows = MemoryContextAllocZero(drain_cxt, room * sizeof(Row));
 
 	SPI_connect();
+	move_from_inactive();
 	if (claim_plan == NULL)
-		claim_plan = keep(prepare_generic(claim_sql(), 2, types));
+		claim_plan = keep(prepare_generic(claim_sql(), 3, types));
 	for (int p = 0; p < nproviders; p++)
 		if (provider_active(p))
 			claimed += claim_provider(p, rows + claimed, room - claimed);
@@ -515,12 +598,54 @@ settle_held(const Batch *b, const char *error)
 	}
 }
 
+/* The text a moved row keeps of why it moved. */
+static char *
+moved_because(const Row *r, const char *error)
+{
+	return psprintf("moved from %s to %s: %s", providers[r->provider]->name, r->next, error);
+}
+
+/* A paused provider's rows move along their routes; the others wait for new settings. */
 static void
 settle_paused(const Batch *b, const char *error)
 {
 	paused[b->rows[0]->provider] = true;
+	shmem_set_paused(b->rows[0]->provider, error);
 	for (int i = 0; i < b->n; i++)
-		outcome_add(OUT_PAUSED, b->rows[i], error);
+		if (b->rows[i]->next != NULL)
+			outcome_add(OUT_MOVED, b->rows[i], moved_because(b->rows[i], error));
+		else
+			outcome_add(OUT_PAUSED, b->rows[i], error);
+}
+
+/*
+ * Failover of a failed request's rows: those for which their provider is
+ * unavailable move to the next active provider of their route: SM003 once
+ * their retries are spent (sms_api.max_retries), 429 once
+ * queue_max_attempts are. An unknown outcome (SM002) never moves: the
+ * message may have gone out. The rows that stay, as a batch (n may be 0).
+ */
+static Batch
+move_unavailable(const Batch *b, const ApiError *err, const char *error)
+{
+	Batch		stay;
+
+	stay.rows = MemoryContextAlloc(drain_cxt, b->n * sizeof(Row *));
+	stay.n = 0;
+	for (int i = 0; i < b->n; i++)
+	{
+		Row		   *r = b->rows[i];
+		bool		spent =
+			(err->sqlstate == ERRCODE_SMS_API_UNAVAILABLE && r->attempts + 1 > sms_api_max_retries) ||
+			(err->sqlstate == ERRCODE_CONFIGURATION_LIMIT_EXCEEDED &&
+			 r->attempts + 1 >= sms_api_queue_max_attempts);
+
+		if (spent && r->next != NULL)
+			outcome_add(OUT_MOVED, r, moved_because(r, error));
+		else
+			stay.rows[stay.n++] = r;
+	}
+	return stay;
 }
 
 /* What a failed request means for its rows. */
@@ -533,6 +658,7 @@ settle_failure(const Batch *b, const HttpResult *res, const ApiError *err)
 	OutboxVerdict verdict = prov->verdict(res, err);
 
 	shmem_record_error(error);
+	shmem_record_provider_error(p, error);
 	/* not sent at all (no token could be had): never the rows' fault, and no attempt */
 	if (err->unsent && verdict != VERDICT_PAUSE)
 	{
@@ -561,7 +687,12 @@ settle_failure(const Batch *b, const HttpResult *res, const ApiError *err)
 			settle_rejected(b, error);
 			break;
 		case VERDICT_RETRY:
-			settle_retry(b, res, error);
+			{
+				Batch		stay = move_unavailable(b, err, error);
+
+				if (stay.n > 0)
+					settle_retry(&stay, res, error);
+			}
 			break;
 	}
 }
@@ -749,9 +880,7 @@ hold_paused(void)
 		int			p = queue[i].rows[0]->provider;
 
 		if (paused[p])
-			for (int j = 0; j < queue[i].n; j++)
-				outcome_add(OUT_PAUSED, queue[i].rows[j],
-							psprintf("paused: %s refused the account or URL", providers[p]->name));
+			settle_paused(&queue[i], psprintf("paused: %s refused the account or URL", providers[p]->name));
 		else
 			queue[kept++] = queue[i];
 	}
@@ -794,6 +923,8 @@ drain_send_round(void)
 	if (n > 0)
 	{
 		ninflight = n;
+		for (int i = 0; i < n; i++)
+			pg_atomic_fetch_add_u64(&sms_api_shared->providers[inflight[i].rows[0]->provider].requests, 1);
 		api_request_many(calls, n, batch_done, NULL);
 		ninflight = 0;
 	}
@@ -818,6 +949,7 @@ drain_abort_round(const char *error)
 			for (int j = 0; j < inflight[i].n; j++)
 			{
 				paused[inflight[i].rows[j]->provider] = true;
+				shmem_set_paused(inflight[i].rows[j]->provider, error);
 				outcome_add(OUT_PAUSED, inflight[i].rows[j], error);
 			}
 	ninflight = 0;
@@ -842,7 +974,8 @@ drain_abort_round(const char *error)
 static const char *const record_sql[OUT_KINDS] = {
 	"UPDATE sms_api.outbox o SET state = 'sent', attempts = o.attempts + 1, "
 	"message_id = u.mid, batch_id = u.bid, provider_ref = u.ref, "
-	"sent_at = pg_catalog.now(), next_attempt_at = NULL, last_error = NULL "
+	"sent_at = pg_catalog.now(), next_attempt_at = NULL, "
+	"last_error = CASE WHEN o.provider IS DISTINCT FROM o.route[1] AND o.route IS NOT NULL THEN o.last_error END "
 	"FROM (SELECT pg_catalog.unnest($1::int8[]) AS id, pg_catalog.unnest($2::uuid[]) AS mid, "
 	"pg_catalog.unnest($3::uuid[]) AS bid, pg_catalog.unnest($4::text[]) AS ref) AS u "
 	"WHERE o.id = u.id",
@@ -870,6 +1003,11 @@ static const char *const record_sql[OUT_KINDS] = {
 	"UPDATE sms_api.outbox o SET state = 'queued', next_attempt_at = u.due, last_error = u.err "
 	"FROM (SELECT pg_catalog.unnest($1::int8[]) AS id, pg_catalog.unnest($2::text[]) AS err, "
 	"pg_catalog.unnest($3::timestamptz[]) AS due) AS u WHERE o.id = u.id",
+
+	"UPDATE sms_api.outbox o SET state = 'queued', provider = u.next, attempts = 0, "
+	"next_attempt_at = pg_catalog.now(), last_error = u.err "
+	"FROM (SELECT pg_catalog.unnest($1::int8[]) AS id, pg_catalog.unnest($2::text[]) AS err, "
+	"pg_catalog.unnest($3::text[]) AS next) AS u WHERE o.id = u.id",
 };
 
 bool
@@ -922,6 +1060,14 @@ drain_record(void)
 				values[i] = CStringGetTextDatum(o->errors[i]);
 			params[1] = datum_array(TEXTOID, values, nulls, o->n);
 		}
+		if (kind == OUT_MOVED)
+		{
+			nparams = 3;
+			types[2] = TEXTARRAYOID;
+			for (int i = 0; i < o->n; i++)
+				values[i] = CStringGetTextDatum(o->next[i]);
+			params[2] = datum_array(TEXTOID, values, nulls, o->n);
+		}
 		if (kind == OUT_HELD)
 		{
 			nparams = 3;
@@ -967,22 +1113,21 @@ drain_record(void)
 		}
 		pg_atomic_fetch_add_u64(&sms_api_shared->messages_sent, o->n);
 	}
+	/* each provider's counts, for provider_status */
+	for (int kind = 0; kind < OUT_KINDS; kind++)
+		for (int i = 0; i < outcomes[kind].n; i++)
+		{
+			ProviderShared *ps = &sms_api_shared->providers[outcomes[kind].providers[i]];
+
+			if (kind == OUT_SENT)
+				pg_atomic_fetch_add_u64(&ps->messages_sent, 1);
+			else if (kind == OUT_FAILED || kind == OUT_INVALID)
+				pg_atomic_fetch_add_u64(&ps->failed, 1);
+			else if (kind == OUT_MOVED)
+				pg_atomic_fetch_add_u64(&ps->moved_away, 1);
+		}
 	memset(outcomes, 0, sizeof(outcomes));
 	return true;
-}
-
-/* The providers the drain does not send for now, as a text[] Datum. */
-static Datum
-inactive_providers(void)
-{
-	Datum		names[MAX_PROVIDERS];
-	bool		nulls[MAX_PROVIDERS] = {0};
-	int			n = 0;
-
-	for (int p = 0; p < nproviders; p++)
-		if (!provider_active(p))
-			names[n++] = CStringGetTextDatum(providers[p]->name);
-	return datum_array(TEXTOID, names, nulls, n);
 }
 
 bool
@@ -1026,4 +1171,5 @@ void
 drain_resume(void)
 {
 	memset(paused, 0, sizeof(paused));
+	shmem_clear_paused();
 }

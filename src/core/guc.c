@@ -43,6 +43,7 @@ int			sms_api_status_poll_interval_ms = 5000;
 int			sms_api_mo_poll_interval_ms = 0;
 int			sms_api_queue_batch_size = 1000;
 int			sms_api_queue_max_attempts = 10;
+char	   *sms_api_default_provider = NULL;
 char	   *sms_api_outbox_retention = NULL;
 
 /* What token_file and webhook_secret_file held, kept until they are assigned again. */
@@ -166,6 +167,16 @@ retention_check(char **newval, void **extra, GucSource source)
 	return ok;
 }
 
+/* A provider the extension knows. */
+static bool
+default_provider_check(char **newval, void **extra, GucSource source)
+{
+	if (provider_by_name(*newval) != NULL)
+		return true;
+	GUC_check_errdetail("The providers are %s.", providers_list());
+	return false;
+}
+
 void
 settings_define(bool preloading)
 {
@@ -285,6 +296,12 @@ settings_define(bool preloading)
 							1000, 1, 1000,
 							PGC_SIGHUP, 0,
 							NULL, NULL, NULL);
+	DefineCustomStringVariable("sms_api.default_provider",
+							   "The provider of a row queued without one whose destination no route matches.",
+							   NULL,
+							   &sms_api_default_provider, "sinch",
+							   PGC_SIGHUP, 0,
+							   default_provider_check, NULL, NULL);
 	DefineCustomIntVariable("sms_api.queue_max_attempts",
 							"After this many failed attempts an outbox row becomes failed.",
 							NULL,

@@ -21,6 +21,7 @@ extern int	sms_api_status_poll_interval_ms;
 extern int	sms_api_mo_poll_interval_ms;
 extern int	sms_api_queue_batch_size;
 extern int	sms_api_queue_max_attempts;
+extern char *sms_api_default_provider;
 extern char *sms_api_outbox_retention;
 
 extern void settings_define(bool preloading);

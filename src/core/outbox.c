@@ -29,6 +29,7 @@
 #include "core/shmem.h"
 #include "core/sms_api.h"
 #include "core/provider.h"
+#include "core/route.h"
 
 PG_FUNCTION_INFO_V1(sms_queue);
 PG_FUNCTION_INFO_V1(sms_prune);
@@ -57,13 +58,16 @@ require_served_database(void)
 	checked = true;
 }
 
-/* The columns an enqueued row brings: sms_send's ten arguments, then the provider. */
+/*
+ * The columns an enqueued row brings: sms_send's ten arguments, then the
+ * provider and the route (as text).
+ */
 #define QUEUE_ARGS 10
-#define QUEUE_COLS (QUEUE_ARGS + 1)
+#define QUEUE_COLS (QUEUE_ARGS + 2)
 
 static const Oid queue_types[QUEUE_COLS] = {
 	TEXTOID, TEXTOID, TEXTOID, TEXTOID, BOOLOID, TIMESTAMPTZOID,
-	TIMESTAMPTZOID, TEXTOID, TEXTOID, JSONBOID, TEXTOID
+	TIMESTAMPTZOID, TEXTOID, TEXTOID, JSONBOID, TEXTOID, TEXTOID
 };
 static bool queue_types_known = false;	/* looked up at the first call */
 static int16 queue_typlen[QUEUE_COLS];
@@ -112,24 +116,28 @@ outbox_sequence(void)
 	return seq;
 }
 
-/* The provider a row goes through: named, or the default (routing comes later). */
+/*
+ * The provider a row goes through: the one named, or its destination's
+ * route (*route set to the route's providers, for failover).
+ */
 static const Provider *
-queue_provider(const char *name)
+queue_provider(FunctionCallInfo fcinfo, const char *name, const char **route)
 {
 	const Provider *p;
-	StringInfoData known;
 
+	*route = NULL;
 	if (name == NULL)
-		return providers[0];
+	{
+		/* a NULL destination: the default provider's rules refuse it */
+		name = PG_ARGISNULL(0) ? sms_api_default_provider
+			: route_for(text_to_cstring(PG_GETARG_TEXT_PP(0)), route);
+	}
 	if ((p = provider_by_name(name)) != NULL)
 		return p;
-	initStringInfo(&known);
-	for (int i = 0; i < nproviders; i++)
-		appendStringInfo(&known, "%s%s", i ? ", " : "", providers[i]->name);
 	ereport(ERROR,
 			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 			 errmsg("unknown provider \"%s\"", name),
-			 errdetail("The providers are %s.", known.data)));
+			 errdetail("The providers are %s.", providers_list())));
 	return NULL;
 }
 
@@ -141,10 +149,11 @@ outbox_enqueue(FunctionCallInfo fcinfo, const char *provider, const char *dedupe
 	int64		id;
 	MemoryContext old;
 	const Provider *prov;
+	const char *route;
 
 	sms_api_require_preload();
 	sms_api_require_writable("sms_api.sms_queue()");
-	prov = queue_provider(provider);
+	prov = queue_provider(fcinfo, provider, &route);
 	if (dedupe_key != NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
@@ -185,6 +194,9 @@ outbox_enqueue(FunctionCallInfo fcinfo, const char *provider, const char *dedupe
 	row->values[0] = CStringGetTextDatum(msg.destination);
 	row->values[QUEUE_ARGS] = CStringGetTextDatum(prov->name);
 	row->nulls[QUEUE_ARGS] = false;
+	/* the route as its text: an array of arrays cannot be built for the insert */
+	row->nulls[QUEUE_ARGS + 1] = route == NULL;
+	row->values[QUEUE_ARGS + 1] = route == NULL ? (Datum) 0 : CStringGetTextDatum(route);
 	MemoryContextSwitchTo(old);
 	queued_owner = GetUserId();
 	nqueued++;
@@ -231,10 +243,10 @@ write_queued(void *arg)
 	{
 		insert_plan = SPI_prepare("INSERT INTO sms_api.outbox (id, destination, message_text, "
 								  "correlation_id, extra_info, flash, scheduled_at, expires_at, "
-								  "campaign_alias, sub_account, options, provider) "
+								  "campaign_alias, sub_account, options, provider, route) "
 								  "SELECT pg_catalog.unnest($1), pg_catalog.unnest($2), pg_catalog.unnest($3), pg_catalog.unnest($4), pg_catalog.unnest($5), "
 								  "pg_catalog.unnest($6), pg_catalog.unnest($7), pg_catalog.unnest($8), pg_catalog.unnest($9), pg_catalog.unnest($10), "
-								  "pg_catalog.unnest($11), pg_catalog.unnest($12)",
+								  "pg_catalog.unnest($11), pg_catalog.unnest($12), pg_catalog.unnest($13)::text[]",
 								  QUEUE_COLS + 1, types);
 		if (insert_plan == NULL || SPI_keepplan(insert_plan) != 0)
 			elog(ERROR, "could not prepare the outbox insert: %s",

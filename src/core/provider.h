@@ -102,6 +102,9 @@ extern const int nproviders;
 extern const Provider *provider_by_name(const char *name);
 extern int	provider_index(const char *name);
 
+/* "sinch, reach, directcall", for messages. */
+extern const char *providers_list(void);
+
 /* Each provider defines its settings (from settings_define). */
 extern void providers_define_settings(bool preloading);
 

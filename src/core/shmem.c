@@ -51,6 +51,15 @@ shmem_startup(void)
 		pg_atomic_init_u64(&sms_api_shared->retries, 0);
 		pg_atomic_init_u64(&sms_api_shared->rate_limited, 0);
 		credential_shmem_init(&sms_api_shared->credentials);
+		for (int p = 0; p < PROVIDER_SLOTS; p++)
+		{
+			ProviderShared *ps = &sms_api_shared->providers[p];
+
+			pg_atomic_init_u64(&ps->requests, 0);
+			pg_atomic_init_u64(&ps->messages_sent, 0);
+			pg_atomic_init_u64(&ps->failed, 0);
+			pg_atomic_init_u64(&ps->moved_away, 0);
+		}
 	}
 	LWLockRelease(AddinShmemInitLock);
 }
@@ -100,5 +109,41 @@ shmem_record_error(const char *message)
 	SpinLockAcquire(&sms_api_shared->mutex);
 	strlcpy(sms_api_shared->last_error, message, sizeof(sms_api_shared->last_error));
 	sms_api_shared->last_error_at = GetCurrentTimestamp();
+	SpinLockRelease(&sms_api_shared->mutex);
+}
+
+void
+shmem_record_provider_error(int p, const char *message)
+{
+	ProviderShared *ps = &sms_api_shared->providers[p];
+
+	SpinLockAcquire(&sms_api_shared->mutex);
+	strlcpy(ps->last_error, message, sizeof(ps->last_error));
+	ps->last_error_at = GetCurrentTimestamp();
+	SpinLockRelease(&sms_api_shared->mutex);
+}
+
+void
+shmem_set_paused(int p, const char *because)
+{
+	ProviderShared *ps = &sms_api_shared->providers[p];
+
+	SpinLockAcquire(&sms_api_shared->mutex);
+	/* the first reason is the one that matters */
+	if (!ps->paused)
+		strlcpy(ps->paused_because, because, sizeof(ps->paused_because));
+	ps->paused = true;
+	SpinLockRelease(&sms_api_shared->mutex);
+}
+
+void
+shmem_clear_paused(void)
+{
+	SpinLockAcquire(&sms_api_shared->mutex);
+	for (int p = 0; p < PROVIDER_SLOTS; p++)
+	{
+		sms_api_shared->providers[p].paused = false;
+		sms_api_shared->providers[p].paused_because[0] = '\0';
+	}
 	SpinLockRelease(&sms_api_shared->mutex);
 }

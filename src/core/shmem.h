@@ -17,6 +17,22 @@
 
 #define WORKER_TEXT_LEN 256
 
+/* Per provider, as the worker's drain sees it (providers[] order). */
+#define PROVIDER_SLOTS 8
+
+typedef struct ProviderShared
+{
+	/* under SmsApiShared.mutex */
+	bool		paused;
+	char		paused_because[WORKER_TEXT_LEN];
+	char		last_error[WORKER_TEXT_LEN];
+	TimestampTz last_error_at;
+	pg_atomic_uint64 requests;
+	pg_atomic_uint64 messages_sent;
+	pg_atomic_uint64 failed;
+	pg_atomic_uint64 moved_away;
+} ProviderShared;
+
 typedef struct SmsApiShared
 {
 	slock_t		mutex;			/* protects everything but the atomics */
@@ -44,6 +60,7 @@ typedef struct SmsApiShared
 	pg_atomic_uint64 rate_limited;
 
 	SharedCredentials credentials;	/* access tokens (credential.c) */
+	ProviderShared providers[PROVIDER_SLOTS];
 } SmsApiShared;
 
 extern SmsApiShared *sms_api_shared;
@@ -54,8 +71,13 @@ extern void shmem_install_hooks(void);
 /* sms_api.wake(): everything becomes due; sets the worker's latch. */
 extern void shmem_wake_worker(void);
 
-/* Keep the worker's latest error for worker_status. */
+/* Keep the worker's latest error for worker_status (and provider p's; -1: none). */
 extern void shmem_record_error(const char *message);
+extern void shmem_record_provider_error(int p, const char *message);
+
+/* A provider paused (because), or every provider resumed. */
+extern void shmem_set_paused(int p, const char *because);
+extern void shmem_clear_paused(void);
 
 /* A transaction that queued messages committed; sets the worker's latch. */
 extern void shmem_notify_outbox(void);

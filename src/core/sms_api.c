@@ -17,6 +17,7 @@
 #include "core/deferred.h"
 #include "core/guc.h"
 #include "core/outbox.h"
+#include "core/route.h"
 #include "core/shmem.h"
 #include "providers/sinch/store.h"
 #include "core/worker.h"
@@ -36,6 +37,7 @@ _PG_init(void)
 	deferred_init();
 	store_init();
 	outbox_init();
+	route_init();
 	if (preloaded)
 	{
 		shmem_install_hooks();

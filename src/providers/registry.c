@@ -5,7 +5,10 @@
  */
 #include "postgres.h"
 
+#include "lib/stringinfo.h"
+
 #include "core/provider.h"
+#include "core/shmem.h"
 #include "core/sms_api.h"
 #include "providers/directcall/directcall.h"
 #include "providers/reach/reach.h"
@@ -20,6 +23,7 @@ const Provider *const providers[] = {
 const int	nproviders = lengthof(providers);
 
 StaticAssertDecl(lengthof(providers) <= MAX_PROVIDERS, "too many providers");
+StaticAssertDecl(MAX_PROVIDERS <= PROVIDER_SLOTS, "shared memory holds fewer providers");
 
 int
 provider_index(const char *name)
@@ -36,6 +40,17 @@ provider_by_name(const char *name)
 	int			p = provider_index(name);
 
 	return p < 0 ? NULL : providers[p];
+}
+
+const char *
+providers_list(void)
+{
+	StringInfoData known;
+
+	initStringInfo(&known);
+	for (int i = 0; i < nproviders; i++)
+		appendStringInfo(&known, "%s%s", i ? ", " : "", providers[i]->name);
+	return known.data;
 }
 
 OutboxVerdict
