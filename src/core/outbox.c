@@ -126,11 +126,14 @@ queue_provider(FunctionCallInfo fcinfo, const char *name, const char **route)
 	const Provider *p;
 
 	*route = NULL;
-	if (name == NULL)
-	{
+	if (name == NULL && PG_ARGISNULL(0))
 		/* a NULL destination: the default provider's rules refuse it */
-		name = PG_ARGISNULL(0) ? sms_api_default_provider
-			: route_for(text_to_cstring(PG_GETARG_TEXT_PP(0)), route);
+		name = sms_api_default_provider;
+	else if (name == NULL)
+	{
+		text	   *destination = PG_GETARG_TEXT_PP(0);
+
+		name = route_for(VARDATA_ANY(destination), VARSIZE_ANY_EXHDR(destination), route);
 	}
 	if ((p = provider_by_name(name)) != NULL)
 		return p;

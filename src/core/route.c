@@ -146,16 +146,18 @@ load_routes(void)
 }
 
 const char *
-route_for(const char *destination, const char **route)
+route_for(const char *destination, size_t len, const char **route)
 {
-	const char *digits = destination[0] == '+' ? destination + 1 : destination;
+	const char *digits = (len > 0 && destination[0] == '+') ? destination + 1 : destination;
+	size_t		ndigits = (digits == destination) ? len : len - 1;
 	static char *default_route = NULL;	/* "{<default>}" */
 	static char *default_name = NULL;
 
 	if (!routes_valid)
 		load_routes();
 	for (int i = 0; i < nroutes; i++)
-		if (strncmp(digits, routes[i].prefix, routes[i].len) == 0 && routes[i].first != NULL)
+		if ((size_t) routes[i].len <= ndigits && routes[i].first != NULL &&
+			memcmp(digits, routes[i].prefix, routes[i].len) == 0)
 		{
 			*route = routes[i].providers;
 			return routes[i].first;

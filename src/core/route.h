@@ -15,6 +15,6 @@ extern void route_init(void);
  * providers in order, as the text of a text[] (the default provider alone
  * when no prefix matches). Both stay valid until the next call.
  */
-extern const char *route_for(const char *destination, const char **route);
+extern const char *route_for(const char *destination, size_t len, const char **route);
 
 #endif							/* SMS_API_ROUTE_H */
