@@ -95,6 +95,10 @@ SELECT wait_until($$SELECT state LIKE 'paused%' FROM sms_api.worker_status$$);
 SELECT message_text, provider, state, attempts,
        CASE WHEN provider = 'directcall' THEN last_error END AS why_moved
   FROM sms_api.outbox WHERE message_text IN ('sinch refuses us', 'for sinch only') ORDER BY id;
+-- a routed row queued while Sinch is paused moves at the next claim
+SELECT sms_api.sms_queue('5511900000007', 'queued while paused') > 0 AS queued;
+SELECT wait_until($$SELECT state = 'sent' FROM sms_api.outbox WHERE message_text = 'queued while paused'$$, 30);
+SELECT provider, attempts, last_error FROM sms_api.outbox WHERE message_text = 'queued while paused';
 -- each provider's state, and its share of the outbox
 SELECT provider, configured, state, queued, backing_off_until IS NULL AS not_backing_off,
        requests > 0 AS asked, messages_sent > 0 AS sent, moved_away > 0 AS moved
@@ -106,6 +110,19 @@ SELECT wait_until($$SELECT state = 'sent' FROM sms_api.outbox WHERE message_text
 SELECT sms_api.sms_queue('5511900000006', 'sinch is back') > 0 AS queued;
 SELECT wait_until($$SELECT state = 'sent' FROM sms_api.outbox WHERE message_text = 'sinch is back'$$, 30);
 SELECT provider, attempts, last_error FROM sms_api.outbox WHERE message_text = 'sinch is back';
+
+-- rate limited (429) past queue_max_attempts: moved instead of failed
+ALTER SYSTEM SET sms_api.queue_max_attempts = 2;
+SELECT pg_reload_conf();
+SELECT pg_sleep(0.3);
+\! test/simctl reset
+\! test/simctl fault status --path /v1/send-bulk-sms --status 429 --count 100
+SELECT sms_api.sms_queue('5511900000008', 'rate limited') > 0 AS queued;
+SELECT wait_until($$SELECT state = 'sent' FROM sms_api.outbox WHERE message_text = 'rate limited'$$, 30);
+SELECT provider, state, attempts, last_error FROM sms_api.outbox WHERE message_text = 'rate limited';
+ALTER SYSTEM RESET sms_api.queue_max_attempts;
+SELECT pg_reload_conf();
+\! test/simctl reset
 
 -- delivery, by provider
 SELECT provider, state, count(*) FROM sms_api.delivery GROUP BY 1, 2 ORDER BY 1, 2;

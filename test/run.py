@@ -23,6 +23,7 @@ from driverlib import (configure, psql_nostop, psql_nostop_of, quiet_worker,  # 
 import driver_backup  # noqa: E402
 import driver_directcall  # noqa: E402
 import driver_outbox  # noqa: E402
+import driver_routing  # noqa: E402
 
 REPO = harness.REPO
 
@@ -428,7 +429,8 @@ def token_never_in_server_log(ctx):
     assert "authenticationtoken:" not in log.lower(), "a header line reached the server log"
 
 
-for _fn in driver_outbox.TESTS + driver_backup.TESTS + driver_directcall.TESTS:
+for _fn in (driver_outbox.TESTS + driver_backup.TESTS + driver_directcall.TESTS
+            + driver_routing.TESTS):
     driver_test(_fn)
 
 
