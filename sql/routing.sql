@@ -46,13 +46,13 @@ SELECT count(sms_api.sms_queue(d, 'routed'))
   FROM unnest(ARRAY['5511900000001', '+5541999990001', '50235148163', '14155550100']) d;
 -- a provider named is kept, and has no route: it never moves
 SELECT sms_api.sms_queue('5511900000001', 'named', provider => 'directcall') > 0 AS queued;
-SELECT destination, message_text, provider, route FROM sms_api.outbox ORDER BY id;
+SELECT destination, message_text, provider, route_prefix FROM sms_api.outbox ORDER BY id;
 ROLLBACK;
 -- no prefix matches and no '' route: sms_api.default_provider
 DELETE FROM sms_api.route WHERE prefix = '';
 BEGIN;
 SELECT sms_api.sms_queue('14155550100', 'default') > 0 AS queued;
-SELECT provider, route FROM sms_api.outbox WHERE message_text = 'default';
+SELECT provider, route_prefix FROM sms_api.outbox WHERE message_text = 'default';
 ROLLBACK;
 ALTER SYSTEM SET sms_api.default_provider = 'carrier-pigeon';
 \echo :LAST_ERROR_SQLSTATE
@@ -60,7 +60,7 @@ ALTER SYSTEM SET sms_api.default_provider = 'carrier-pigeon';
 UPDATE sms_api.route SET providers = '{directcall}' WHERE prefix = '55';
 BEGIN;
 SELECT sms_api.sms_queue('5511900000001', 'after the change') > 0 AS queued;
-SELECT provider, route FROM sms_api.outbox WHERE message_text = 'after the change';
+SELECT provider, route_prefix FROM sms_api.outbox WHERE message_text = 'after the change';
 ROLLBACK;
 UPDATE sms_api.route SET providers = '{sinch,directcall}' WHERE prefix = '55';
 

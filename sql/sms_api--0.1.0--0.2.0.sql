@@ -274,10 +274,10 @@ SELECT o.id             AS outbox_id,
 
 -- Routing and failover ------------------------------------------------------
 
--- A row queued without a provider takes the providers of the longest
+-- A row queued without a provider takes the first provider of the longest
 -- prefix its destination starts with ('' matches every number), resolved
--- at enqueue into outbox.route; the drain moves it along that list when its
--- provider is unavailable.
+-- at enqueue into outbox.route_prefix; the drain moves it along that
+-- route's list when its provider is unavailable.
 CREATE TABLE sms_api.route (
     prefix    text PRIMARY KEY CHECK (prefix ~ '^[0-9]{0,15}$'),
     providers text[] NOT NULL,
@@ -298,9 +298,9 @@ CREATE TRIGGER route_check BEFORE INSERT OR UPDATE ON sms_api.route
 CREATE TRIGGER route_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON sms_api.route
   FOR EACH STATEMENT EXECUTE FUNCTION sms_api.route_check();
 
-ALTER TABLE sms_api.outbox ADD COLUMN route text[];
-COMMENT ON COLUMN sms_api.outbox.route IS
-  'The providers of the row''s route when it was queued without one (NULL: queued with a provider, never moved)';
+ALTER TABLE sms_api.outbox ADD COLUMN route_prefix text;
+COMMENT ON COLUMN sms_api.outbox.route_prefix IS
+  'The sms_api.route prefix the row was routed by when queued without a provider (NULL: queued with one, or by sms_api.default_provider: never moved)';
 
 -- Each provider as the worker sees it, with its share of the outbox.
 CREATE FUNCTION sms_api.provider_status_row(

@@ -271,8 +271,9 @@ claim_sql(void)
 					 "OR pg_catalog.octet_length(o.campaign_alias) > %d "
 					 "OR pg_catalog.octet_length(o.sub_account) > %d OR %s "
 					 "OR NOT pg_catalog.isfinite(o.scheduled_at) OR NOT pg_catalog.isfinite(o.expires_at), "
-					 "(SELECT u.p FROM pg_catalog.unnest(o.route) WITH ORDINALITY AS u(p, i) "
-					 "WHERE u.i > pg_catalog.array_position(o.route, o.provider) AND u.p = ANY ($3) "
+					 "(SELECT u.p FROM sms_api.route r, pg_catalog.unnest(r.providers) WITH ORDINALITY AS u(p, i) "
+					 "WHERE r.prefix = o.route_prefix AND u.p <> o.provider AND u.p = ANY ($3) "
+					 "AND u.i > coalesce(pg_catalog.array_position(r.providers, o.provider), 0) "
 					 "ORDER BY u.i LIMIT 1)",
 					 MAX_STORED_TEXT_BYTES(MAX_MESSAGE_TEXT), MAX_STORED_TEXT_BYTES(MAX_CORRELATION_ID),
 					 MAX_STORED_TEXT_BYTES(MAX_EXTRA_INFO), MAX_STORED_TEXT_BYTES(MAX_NAME_TEXT),
@@ -378,11 +379,12 @@ move_from_inactive(void)
 	if (plan == NULL)
 		plan = keep(prepare_generic(
 									"WITH m AS (SELECT o.id, n.p AS next FROM sms_api.outbox o, "
-									"LATERAL (SELECT u.p FROM pg_catalog.unnest(o.route) WITH ORDINALITY AS u(p, i) "
-									"WHERE u.i > pg_catalog.array_position(o.route, o.provider) AND u.p = ANY ($2) "
+									"LATERAL (SELECT u.p FROM sms_api.route r, pg_catalog.unnest(r.providers) WITH ORDINALITY AS u(p, i) "
+									"WHERE r.prefix = o.route_prefix AND u.p <> o.provider AND u.p = ANY ($2) "
+									"AND u.i > coalesce(pg_catalog.array_position(r.providers, o.provider), 0) "
 									"ORDER BY u.i LIMIT 1) AS n "
 									"WHERE o.provider = $1 AND o.state = 'queued' AND o.next_attempt_at IS NOT NULL "
-									"AND o.route IS NOT NULL LIMIT " CppAsString2(MOVE_LIMIT) " FOR UPDATE OF o SKIP LOCKED) "
+									"AND o.route_prefix IS NOT NULL LIMIT " CppAsString2(MOVE_LIMIT) " FOR UPDATE OF o SKIP LOCKED) "
 									"UPDATE sms_api.outbox o SET provider = m.next, attempts = 0, "
 									"next_attempt_at = pg_catalog.now(), "
 									"last_error = pg_catalog.concat('moved from ', o.provider, ' to ', m.next, ': ', $3::text) "
@@ -975,7 +977,7 @@ static const char *const record_sql[OUT_KINDS] = {
 	"UPDATE sms_api.outbox o SET state = 'sent', attempts = o.attempts + 1, "
 	"message_id = u.mid, batch_id = u.bid, provider_ref = u.ref, "
 	"sent_at = pg_catalog.now(), next_attempt_at = NULL, "
-	"last_error = CASE WHEN o.provider IS DISTINCT FROM o.route[1] AND o.route IS NOT NULL THEN o.last_error END "
+	"last_error = CASE WHEN o.route_prefix IS NOT NULL THEN o.last_error END "
 	"FROM (SELECT pg_catalog.unnest($1::int8[]) AS id, pg_catalog.unnest($2::uuid[]) AS mid, "
 	"pg_catalog.unnest($3::uuid[]) AS bid, pg_catalog.unnest($4::text[]) AS ref) AS u "
 	"WHERE o.id = u.id",

@@ -24,7 +24,6 @@
 #include "utils/timestamp.h"
 
 #include "core/guc.h"
-#include "core/datum.h"
 #include "core/deferred.h"
 #include "core/outbox.h"
 #include "core/shmem.h"
@@ -61,21 +60,15 @@ require_served_database(void)
 
 /*
  * The columns an enqueued row brings: sms_send's ten arguments, then the
- * provider and its route, as the index of one of the routes the queued
- * rows have (each is written once per INSERT, not parsed per row).
+ * provider and the route prefix it was routed by.
  */
 #define QUEUE_ARGS 10
 #define QUEUE_COLS (QUEUE_ARGS + 2)
 
 static const Oid queue_types[QUEUE_COLS] = {
 	TEXTOID, TEXTOID, TEXTOID, TEXTOID, BOOLOID, TIMESTAMPTZOID,
-	TIMESTAMPTZOID, TEXTOID, TEXTOID, JSONBOID, TEXTOID, INT4OID
+	TIMESTAMPTZOID, TEXTOID, TEXTOID, JSONBOID, TEXTOID, TEXTOID
 };
-
-/* The distinct routes of the queued rows (text of a text[]), in queue_cxt. */
-#define MAX_QUEUED_ROUTES 64
-static char *queued_routes[MAX_QUEUED_ROUTES];
-static int	nqueued_routes = 0;
 static bool queue_types_known = false;	/* looked up at the first call */
 static int16 queue_typlen[QUEUE_COLS];
 static bool queue_typbyval[QUEUE_COLS];
@@ -103,21 +96,7 @@ static MemoryContext queue_cxt = NULL;	/* child of TopTransactionContext */
 static Oid	queued_owner;		/* sms_queue's definer: it writes them */
 
 static SPIPlanPtr insert_plan = NULL;
-static SPIPlanPtr routed_insert_plan = NULL;
 
-/* The 1-based index of route among the queued rows' routes, added if new. */
-static int
-route_index(const char *route)
-{
-	for (int i = 0; i < nqueued_routes; i++)
-		if (strcmp(queued_routes[i], route) == 0)
-			return i + 1;
-	/* more distinct routes than fit: write what is queued, and start again */
-	if (nqueued_routes == MAX_QUEUED_ROUTES)
-		outbox_flush();
-	queued_routes[nqueued_routes] = MemoryContextStrdup(queue_cxt, route);
-	return ++nqueued_routes;
-}
 
 /* The outbox's id sequence, looked up once per transaction. */
 static Oid
@@ -140,7 +119,7 @@ outbox_sequence(void)
 
 /*
  * The provider a row goes through: the one named, or its destination's
- * route (*route set to the route's providers, for failover).
+ * route's first (*route set to the route's prefix, for failover).
  */
 static const Provider *
 queue_provider(FunctionCallInfo fcinfo, const char *name, const char **route)
@@ -175,7 +154,6 @@ outbox_enqueue(FunctionCallInfo fcinfo, const char *provider, const char *dedupe
 	MemoryContext old;
 	const Provider *prov;
 	const char *route;
-	int			route_ix;
 
 	sms_api_require_preload();
 	sms_api_require_writable("sms_api.sms_queue()");
@@ -199,8 +177,6 @@ outbox_enqueue(FunctionCallInfo fcinfo, const char *provider, const char *dedupe
 	if (queue_cxt == NULL)
 		queue_cxt = AllocSetContextCreate(TopTransactionContext, "sms_api queued rows",
 										  ALLOCSET_DEFAULT_SIZES);
-	/* before the row is taken: a new route may write the queued rows first */
-	route_ix = route != NULL ? route_index(route) : 0;
 	old = MemoryContextSwitchTo(queue_cxt);
 	if (queued_rows == NULL)
 		queued_rows = palloc(QUEUE_FLUSH_AT * sizeof(QueuedRow));
@@ -223,7 +199,7 @@ outbox_enqueue(FunctionCallInfo fcinfo, const char *provider, const char *dedupe
 	row->values[QUEUE_ARGS] = CStringGetTextDatum(prov->name);
 	row->nulls[QUEUE_ARGS] = false;
 	row->nulls[QUEUE_ARGS + 1] = route == NULL;
-	row->values[QUEUE_ARGS + 1] = Int32GetDatum(route_ix);
+	row->values[QUEUE_ARGS + 1] = route == NULL ? (Datum) 0 : CStringGetTextDatum(route);
 	MemoryContextSwitchTo(old);
 	queued_owner = GetUserId();
 	nqueued++;
@@ -240,13 +216,10 @@ write_queued(void *arg)
 {
 	int			n = *(int *) arg;
 	QueuedRow  *rows = queued_rows;
-	Datum		params[QUEUE_COLS + 2];
-	Oid			types[QUEUE_COLS + 2];
-	/* routes outlive the rows of a rolled-back subtransaction: there may be more */
-	Datum	   *values = palloc(Max(n, nqueued_routes) * sizeof(Datum));
-	bool	   *nulls = palloc(Max(n, nqueued_routes) * sizeof(bool));
-	bool		routed = nqueued_routes > 0;
-	SPIPlanPtr *plan = routed ? &routed_insert_plan : &insert_plan;
+	Datum		params[QUEUE_COLS + 1];
+	Oid			types[QUEUE_COLS + 1];
+	Datum	   *values = palloc(n * sizeof(Datum));
+	bool	   *nulls = palloc(n * sizeof(bool));
 	int			dims[1] = {n};
 	int			lbs[1] = {1};
 
@@ -267,40 +240,22 @@ write_queued(void *arg)
 														   elem, typlen, typbyval, typalign));
 		types[c + 1] = get_array_type(elem);
 	}
-	for (int i = 0; i < nqueued_routes; i++)
-		values[i] = CStringGetTextDatum(queued_routes[i]);
-	params[QUEUE_COLS + 1] = datum_array(TEXTOID, values, NULL, nqueued_routes);
-	types[QUEUE_COLS + 1] = TEXTARRAYOID;
 
 	SPI_connect();
-	if (*plan == NULL)
+	if (insert_plan == NULL)
 	{
-		/* rows with routes join them in; without, the plain insert of 0.1.0 */
-		*plan = SPI_prepare(routed ?
-							"INSERT INTO sms_api.outbox (id, destination, message_text, "
-							"correlation_id, extra_info, flash, scheduled_at, expires_at, "
-							"campaign_alias, sub_account, options, provider, route) "
-							"SELECT q.id, q.d, q.m, q.c, q.e, q.f, q.s, q.x, q.a, q.u, q.o, q.p, r.route "
-							"FROM (SELECT pg_catalog.unnest($1) AS id, pg_catalog.unnest($2) AS d, "
-							"pg_catalog.unnest($3) AS m, pg_catalog.unnest($4) AS c, pg_catalog.unnest($5) AS e, "
-							"pg_catalog.unnest($6) AS f, pg_catalog.unnest($7) AS s, pg_catalog.unnest($8) AS x, "
-							"pg_catalog.unnest($9) AS a, pg_catalog.unnest($10) AS u, pg_catalog.unnest($11) AS o, "
-							"pg_catalog.unnest($12) AS p, pg_catalog.unnest($13) AS ri) AS q "
-							"LEFT JOIN (SELECT t.i::int4 AS i, t.route::text[] AS route "
-							"FROM pg_catalog.unnest($14) WITH ORDINALITY AS t(route, i)) AS r ON r.i = q.ri"
-							:
-							"INSERT INTO sms_api.outbox (id, destination, message_text, "
-							"correlation_id, extra_info, flash, scheduled_at, expires_at, "
-							"campaign_alias, sub_account, options, provider) "
-							"SELECT pg_catalog.unnest($1), pg_catalog.unnest($2), pg_catalog.unnest($3), pg_catalog.unnest($4), pg_catalog.unnest($5), "
-							"pg_catalog.unnest($6), pg_catalog.unnest($7), pg_catalog.unnest($8), pg_catalog.unnest($9), pg_catalog.unnest($10), "
-							"pg_catalog.unnest($11), pg_catalog.unnest($12)",
-							routed ? QUEUE_COLS + 2 : QUEUE_COLS, types);
-		if (*plan == NULL || SPI_keepplan(*plan) != 0)
+		insert_plan = SPI_prepare("INSERT INTO sms_api.outbox (id, destination, message_text, "
+								  "correlation_id, extra_info, flash, scheduled_at, expires_at, "
+								  "campaign_alias, sub_account, options, provider, route_prefix) "
+								  "SELECT pg_catalog.unnest($1), pg_catalog.unnest($2), pg_catalog.unnest($3), pg_catalog.unnest($4), pg_catalog.unnest($5), "
+								  "pg_catalog.unnest($6), pg_catalog.unnest($7), pg_catalog.unnest($8), pg_catalog.unnest($9), pg_catalog.unnest($10), "
+								  "pg_catalog.unnest($11), pg_catalog.unnest($12), pg_catalog.unnest($13)",
+								  QUEUE_COLS + 1, types);
+		if (insert_plan == NULL || SPI_keepplan(insert_plan) != 0)
 			elog(ERROR, "could not prepare the outbox insert: %s",
 				 SPI_result_code_string(SPI_result));
 	}
-	if (SPI_execute_plan(*plan, params, NULL, false, 0) != SPI_OK_INSERT)
+	if (SPI_execute_plan(insert_plan, params, NULL, false, 0) != SPI_OK_INSERT)
 		elog(ERROR, "could not insert into sms_api.outbox");
 	SPI_finish();
 }
@@ -318,7 +273,6 @@ outbox_flush(void)
 	/* written: their copies go, so a backfill of millions stays this size */
 	MemoryContextReset(queue_cxt);
 	queued_rows = NULL;
-	nqueued_routes = 0;
 }
 
 Datum
@@ -346,7 +300,6 @@ outbox_xact_callback(XactEvent event, void *arg)
 			queued_rows = NULL; /* freed with TopTransactionContext */
 			queue_cxt = NULL;
 			nqueued = 0;
-			nqueued_routes = 0;
 			break;
 		case XACT_EVENT_ABORT:
 		case XACT_EVENT_PARALLEL_ABORT:
@@ -355,7 +308,6 @@ outbox_xact_callback(XactEvent event, void *arg)
 			queued_rows = NULL;
 			queue_cxt = NULL;
 			nqueued = 0;
-			nqueued_routes = 0;
 			break;
 		default:
 			break;

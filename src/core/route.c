@@ -1,8 +1,9 @@
 /*
  * route.c
- *		Routing at enqueue: a row queued without a provider takes the
- *		providers of the longest prefix of sms_api.route that its
- *		destination starts with (else sms_api.default_provider). The table
+ *		Routing at enqueue: a row queued without a provider takes the first
+ *		provider of the longest prefix of sms_api.route that its destination
+ *		starts with (else sms_api.default_provider), and keeps the prefix:
+ *		failover follows that route's list as it is then. The table
  *		is read once into each backend and kept until it changes: its
  *		statement trigger sends a relcache invalidation, which reaches every
  *		backend at the writer's commit. The table is read as its owner, so a
@@ -37,8 +38,7 @@ typedef struct Route
 {
 	char	   *prefix;
 	int			len;
-	char	   *providers;		/* the text[] as text */
-	char	   *first;
+	char	   *first;			/* its first provider */
 } Route;
 
 static MemoryContext route_cxt = NULL;
@@ -108,7 +108,6 @@ read_routes(void)
 
 		routes[i].prefix = SPI_getvalue(tup, desc, 1);
 		routes[i].len = (int) strlen(routes[i].prefix);
-		routes[i].providers = SPI_getvalue(tup, desc, 2);
 		deconstruct_array(arr, TEXTOID, -1, false, TYPALIGN_INT, &elems, &nulls, &n);
 		routes[i].first = (n > 0 && !nulls[0]) ? TextDatumGetCString(elems[0]) : NULL;
 	}
@@ -146,12 +145,10 @@ load_routes(void)
 }
 
 const char *
-route_for(const char *destination, size_t len, const char **route)
+route_for(const char *destination, size_t len, const char **prefix)
 {
 	const char *digits = (len > 0 && destination[0] == '+') ? destination + 1 : destination;
 	size_t		ndigits = (digits == destination) ? len : len - 1;
-	static char *default_route = NULL;	/* "{<default>}" */
-	static char *default_name = NULL;
 
 	if (!routes_valid)
 		load_routes();
@@ -159,20 +156,10 @@ route_for(const char *destination, size_t len, const char **route)
 		if ((size_t) routes[i].len <= ndigits && routes[i].first != NULL &&
 			memcmp(digits, routes[i].prefix, routes[i].len) == 0)
 		{
-			*route = routes[i].providers;
+			*prefix = routes[i].prefix;
 			return routes[i].first;
 		}
-	if (default_name == NULL || strcmp(default_name, sms_api_default_provider) != 0)
-	{
-		if (default_route != NULL)
-			pfree(default_route);
-		if (default_name != NULL)
-			pfree(default_name);
-		default_name = MemoryContextStrdup(TopMemoryContext, sms_api_default_provider);
-		default_route = MemoryContextAlloc(TopMemoryContext, strlen(default_name) + 3);
-		sprintf(default_route, "{%s}", default_name);
-	}
-	*route = default_route;
+	*prefix = NULL;
 	return sms_api_default_provider;
 }
 

@@ -11,10 +11,10 @@
 extern void route_init(void);
 
 /*
- * The provider a destination's row goes through, and in *route its
- * providers in order, as the text of a text[] (the default provider alone
- * when no prefix matches). Both stay valid until the next call.
+ * The provider a destination's row goes through: the first of its route's,
+ * with *prefix set to that route's prefix, or sms_api.default_provider with
+ * *prefix NULL when no prefix matches. Valid until the next call.
  */
-extern const char *route_for(const char *destination, size_t len, const char **route);
+extern const char *route_for(const char *destination, size_t len, const char **prefix);
 
 #endif							/* SMS_API_ROUTE_H */
