@@ -528,3 +528,31 @@ settings_require_credentials(void)
 				 errhint("Set sms_api.username in postgresql.conf or with ALTER SYSTEM, and reload.")));
 	(void) settings_token();
 }
+
+const char *
+settings_required(const char *value, const char *name, const char *hint)
+{
+	if (value == NULL || value[0] == '\0')
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("%s is not set", name),
+				 hint ? errhint("%s", hint)
+				 : errhint("Set %s in postgresql.conf or with ALTER SYSTEM, and reload.", name)));
+	return value;
+}
+
+const char *
+settings_secret_or_file(const char *value, const char *file, char **from_file,
+						const char *name, const char *file_name)
+{
+	if (value != NULL && value[0] != '\0')
+		return value;
+	if (file == NULL || file[0] == '\0')
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("%s is not set", name),
+				 errhint("Set %s (recommended) or %s in postgresql.conf and reload.", file_name, name)));
+	if (*from_file == NULL)
+		*from_file = settings_read_secret_file(file, file_name);
+	return *from_file;
+}

@@ -64,6 +64,16 @@ extern void settings_forget_secret(char **secret);
  */
 extern void settings_register_secret(char **value, const char *(*load_file) (void));
 
+/* A setting's value; 55000 naming it (with hint, or the usual one) when empty. */
+extern const char *settings_required(const char *value, const char *name, const char *hint);
+
+/*
+ * A secret set directly (value) or in its file (read once into *from_file);
+ * 55000 naming both settings when neither is set.
+ */
+extern const char *settings_secret_or_file(const char *value, const char *file, char **from_file,
+										   const char *name, const char *file_name);
+
 /* A provider's secret file setting changed: its loader may be tried again. */
 extern void settings_secret_file_changed(void);
 

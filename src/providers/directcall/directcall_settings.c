@@ -120,38 +120,22 @@ directcall_define_settings(bool preloading)
 const char *
 directcall_client_id(void)
 {
-	if (client_id_value == NULL || client_id_value[0] == '\0')
-		ereport(ERROR,
-				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("sms_api.directcall_client_id is not set"),
-				 errhint("Set sms_api.directcall_client_id in postgresql.conf or with ALTER SYSTEM, and reload.")));
-	return client_id_value;
+	return settings_required(client_id_value, "sms_api.directcall_client_id", NULL);
 }
 
 const char *
 directcall_client_secret(void)
 {
-	if (client_secret_value != NULL && client_secret_value[0] != '\0')
-		return client_secret_value;
-	if (client_secret_file == NULL || client_secret_file[0] == '\0')
-		ereport(ERROR,
-				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("sms_api.directcall_client_secret is not set"),
-				 errhint("Set sms_api.directcall_client_secret_file (recommended) or sms_api.directcall_client_secret in postgresql.conf and reload.")));
-	if (secret_from_file == NULL)
-		secret_from_file = settings_read_secret_file(client_secret_file,
-													 "sms_api.directcall_client_secret_file");
-	return secret_from_file;
+	return settings_secret_or_file(client_secret_value, client_secret_file, &secret_from_file,
+								   "sms_api.directcall_client_secret",
+								   "sms_api.directcall_client_secret_file");
 }
 
 void
 directcall_require_settings(void)
 {
-	if (directcall_base_url == NULL || directcall_base_url[0] == '\0')
-		ereport(ERROR,
-				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("sms_api.directcall_base_url is not set"),
-				 errhint("Set sms_api.directcall_base_url to https://api.directcallsoft.com.")));
+	(void) settings_required(directcall_base_url, "sms_api.directcall_base_url",
+							 "Set sms_api.directcall_base_url to https://api.directcallsoft.com.");
 	(void) directcall_client_id();
 	(void) directcall_client_secret();
 }

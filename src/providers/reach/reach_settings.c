@@ -111,38 +111,21 @@ reach_define_settings(bool preloading)
 const char *
 reach_api_key(void)
 {
-	if (reach_api_key_value == NULL || reach_api_key_value[0] == '\0')
-		ereport(ERROR,
-				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("sms_api.reach_api_key is not set"),
-				 errhint("Set sms_api.reach_api_key in postgresql.conf or with ALTER SYSTEM, and reload.")));
-	return reach_api_key_value;
+	return settings_required(reach_api_key_value, "sms_api.reach_api_key", NULL);
 }
 
 const char *
 reach_api_secret(void)
 {
-	if (reach_api_secret_value != NULL && reach_api_secret_value[0] != '\0')
-		return reach_api_secret_value;
-	if (reach_api_secret_file == NULL || reach_api_secret_file[0] == '\0')
-		ereport(ERROR,
-				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("sms_api.reach_api_secret is not set"),
-				 errhint("Set sms_api.reach_api_secret_file (recommended) or sms_api.reach_api_secret in postgresql.conf and reload.")));
-	if (secret_from_file == NULL)
-		secret_from_file = settings_read_secret_file(reach_api_secret_file,
-													 "sms_api.reach_api_secret_file");
-	return secret_from_file;
+	return settings_secret_or_file(reach_api_secret_value, reach_api_secret_file, &secret_from_file,
+								   "sms_api.reach_api_secret", "sms_api.reach_api_secret_file");
 }
 
 void
 reach_require_settings(void)
 {
-	if (reach_base_url == NULL || reach_base_url[0] == '\0')
-		ereport(ERROR,
-				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("sms_api.reach_base_url is not set"),
-				 errhint("Set sms_api.reach_base_url to the operator's API root, such as https://<host>/api/rest.")));
+	(void) settings_required(reach_base_url, "sms_api.reach_base_url",
+							 "Set sms_api.reach_base_url to the operator's API root, such as https://<host>/api/rest.");
 	(void) reach_api_key();
 	(void) reach_api_secret();
 }
