@@ -9,6 +9,8 @@
  */
 #include "postgres.h"
 
+#include "pgtime.h"
+
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -555,4 +557,13 @@ settings_secret_or_file(const char *value, const char *file, char **from_file,
 	if (*from_file == NULL)
 		*from_file = settings_read_secret_file(file, file_name);
 	return *from_file;
+}
+
+bool
+settings_time_zone_check(char **newval, void **extra, GucSource source)
+{
+	if (pg_tzset(*newval) != NULL)
+		return true;
+	GUC_check_errdetail("\"%s\" is not a time zone PostgreSQL knows (see pg_timezone_names).", *newval);
+	return false;
 }

@@ -53,6 +53,9 @@ extern const char *const *settings_secrets(bool with_username);
 extern bool settings_base_url_check(char **newval, void **extra, GucSource source);
 
 extern bool settings_secret_check(char **newval, void **extra, GucSource source);
+
+/* Check hook of a time zone setting: a zone PostgreSQL knows. */
+extern bool settings_time_zone_check(char **newval, void **extra, GucSource source);
 extern const char *settings_secret_show(void);
 extern char *settings_read_secret_file(const char *path, const char *setting);
 extern void settings_forget_secret(char **secret);

@@ -7,7 +7,6 @@
  */
 #include "postgres.h"
 
-#include "pgtime.h"
 #include "utils/guc.h"
 
 #include "core/credential.h"
@@ -24,15 +23,6 @@ char	   *directcall_origin = NULL;
 char	   *directcall_time_zone = NULL;
 int			directcall_token_lifetime = 3600;
 int			directcall_rate_limit = 10;
-
-static bool
-time_zone_check(char **newval, void **extra, GucSource source)
-{
-	if (pg_tzset(*newval) != NULL)
-		return true;
-	GUC_check_errdetail("\"%s\" is not a time zone PostgreSQL knows (see pg_timezone_names).", *newval);
-	return false;
-}
 
 /* Empty, or a number as the API wants it: 10-15 digits after an optional '+'. */
 static bool
@@ -95,7 +85,7 @@ directcall_define_settings(bool preloading)
 							   NULL,
 							   &directcall_time_zone, "America/Sao_Paulo",
 							   PGC_SUSET, 0,
-							   time_zone_check, NULL, NULL);
+							   settings_time_zone_check, NULL, NULL);
 	DefineCustomIntVariable("sms_api.directcall_token_lifetime",
 							"How long a Directcall access token is used when its answer states no expiry.",
 							NULL,

@@ -22,16 +22,6 @@ char	   *reach_time_zone = NULL;
 int			reach_rate_limit = 10;
 int			reach_poll_interval_ms = 0;
 
-/* A zone PostgreSQL knows, so that created_on can always be read. */
-static bool
-time_zone_check(char **newval, void **extra, GucSource source)
-{
-	if (pg_tzset(*newval) != NULL)
-		return true;
-	GUC_check_errdetail("\"%s\" is not a time zone PostgreSQL knows (see pg_timezone_names).", *newval);
-	return false;
-}
-
 static bool
 short_name_check(char **newval, void **extra, GucSource source)
 {
@@ -88,7 +78,7 @@ reach_define_settings(bool preloading)
 							   NULL,
 							   &reach_time_zone, "UTC",
 							   PGC_SUSET, 0,
-							   time_zone_check, NULL, NULL);
+							   settings_time_zone_check, NULL, NULL);
 	DefineCustomIntVariable("sms_api.reach_rate_limit",
 							"Reach requests per second, cluster-wide (0 = unlimited).",
 							NULL,
