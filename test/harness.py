@@ -21,7 +21,9 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def pg_bindir():
-    return subprocess.check_output(["pg_config", "--bindir"], text=True).strip()
+    # test/private_pg.sh points this at a private copy with this tree's build
+    return os.environ.get("SMS_API_PG_BINDIR") or \
+        subprocess.check_output(["pg_config", "--bindir"], text=True).strip()
 
 
 def as_server_user():
