@@ -242,3 +242,26 @@ def simulator_and_cluster(prefix, settings=None):
     }
     conf.update(settings or {})
     return root, sim, Cluster(root, conf)
+
+
+# The cluster settings the pg_regress suites expect (test/run.py and make
+# installcheck): the worker serves database "regression".
+SUITE_SETTINGS = {
+    "sms_api.database": "regression",
+    # the worker's polling is switched on by the suites that test it
+    "sms_api.status_poll_interval_ms": 0,
+    "log_min_messages": "debug1",
+    "log_min_error_statement": "debug1",
+}
+
+
+def regress_env(sim, root):
+    """The environment the pg_regress suites read (test/simctl and the
+    suites' \\getenv): where the simulator is and the credentials it knows."""
+    return dict(os.environ, SIM_URL=sim.http, SIM_HTTPS=sim.https, SIM_CA=sim.ca,
+                SIM_OTHER_CA=os.path.join(sim.certs, "other-ca.pem"),
+                REACH_URL=sim.reach_url, REACH_KEY=sim.reach_key,
+                REACH_SECRET=sim.reach_secret, REACH_SHORT_NAME=sim.reach_short_name,
+                DIRECTCALL_URL=sim.directcall_url,
+                DIRECTCALL_CLIENT_ID=sim.directcall_client_id,
+                SIM_STATE_DIR=root, TEST_ROOT=root, PGTZ="UTC")

@@ -499,24 +499,13 @@ def main():
     only = set(args.tests)
     results = Results()
 
-    root, sim, cluster = harness.simulator_and_cluster("sms_api_test.", {
-        "sms_api.database": "regression",
-        # the worker's polling is switched on by the suites that test it
-        "sms_api.status_poll_interval_ms": 0,
-        "log_min_messages": "debug1",
-        "log_min_error_statement": "debug1",
-    })
+    root, sim, cluster = harness.simulator_and_cluster("sms_api_test.",
+                                                       harness.SUITE_SETTINGS)
     ctx = Ctx()
     ctx.sim, ctx.cluster = sim, cluster
     try:
         cluster.init().start()
-        env = dict(os.environ, SIM_URL=sim.http, SIM_HTTPS=sim.https, SIM_CA=sim.ca,
-                   SIM_OTHER_CA=os.path.join(sim.certs, "other-ca.pem"),
-                   REACH_URL=sim.reach_url, REACH_KEY=sim.reach_key,
-                   REACH_SECRET=sim.reach_secret, REACH_SHORT_NAME=sim.reach_short_name,
-                   DIRECTCALL_URL=sim.directcall_url,
-                   DIRECTCALL_CLIENT_ID=sim.directcall_client_id,
-                   SIM_STATE_DIR=root, TEST_ROOT=root, PGTZ="UTC")
+        env = harness.regress_env(sim, root)
         if "regress" in parts:
             run_regress(cluster, sim, env, results, only)
         if "driver" in parts:

@@ -14,8 +14,14 @@
 #define ERRCODE_SMS_API_UNAVAILABLE		MAKE_SQLSTATE('S','M','0','0','3')
 #define ERRCODE_SMS_API_BAD_ANSWER		MAKE_SQLSTATE('S','M','0','0','4')
 
-#define SMS_API_VERSION "0.2.0"
+#ifndef SMS_API_VERSION
+#error "SMS_API_VERSION comes from the Makefile (EXTVERSION)"
+#endif
 
+/*
+ * What every SQL function checks first: the library was preloaded, and
+ * this database's extension is at the library's version (55000 otherwise).
+ */
 extern void sms_api_require_preload(void);
 
 /*
