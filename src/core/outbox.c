@@ -23,6 +23,7 @@
 #include "utils/memutils.h"
 #include "utils/timestamp.h"
 
+#include "core/compat.h"
 #include "core/guc.h"
 #include "core/deferred.h"
 #include "core/outbox.h"
@@ -105,14 +106,14 @@ outbox_sequence(void)
 	static LocalTransactionId looked_up_in = InvalidLocalTransactionId;
 	static Oid	seq = InvalidOid;
 
-	if (looked_up_in != MyProc->lxid)
+	if (looked_up_in != sms_api_local_xid())
 	{
 		seq = get_relname_relid("outbox_id_seq", get_namespace_oid("sms_api", false));
 		if (!OidIsValid(seq))
 			ereport(ERROR,
 					(errcode(ERRCODE_UNDEFINED_OBJECT),
 					 errmsg("sequence sms_api.outbox_id_seq does not exist")));
-		looked_up_in = MyProc->lxid;
+		looked_up_in = sms_api_local_xid();
 	}
 	return seq;
 }

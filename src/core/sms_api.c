@@ -22,6 +22,7 @@
 #include "providers/sinch/store.h"
 #include "core/worker.h"
 #include "core/sms_api.h"
+#include "core/version.h"
 
 PG_MODULE_MAGIC;
 
@@ -53,6 +54,7 @@ sms_api_require_preload(void)
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("sms_api must be loaded via shared_preload_libraries"),
 				 errhint("Add sms_api to shared_preload_libraries in postgresql.conf and restart the server.")));
+	sms_api_require_extension_version();
 }
 
 void

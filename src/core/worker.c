@@ -37,6 +37,7 @@
 #include "core/guc.h"
 #include "core/shmem.h"
 #include "core/sms_api.h"
+#include "core/version.h"
 #include "core/worker.h"
 
 PGDLLEXPORT void sms_api_worker_main(Datum main_arg);
@@ -65,6 +66,8 @@ static Task tasks[MAX_TASKS];
 /* the outbox */
 static bool outbox_recovered = false;
 static bool outbox_due = true;	/* drain at start */
+/* Said once (per worker) that our database waits for ALTER EXTENSION UPDATE. */
+static bool outdated_logged = false;
 static TimestampTz next_prune = 0;
 static char last_error_text[WORKER_TEXT_LEN];
 
@@ -154,19 +157,21 @@ consume_outbox(void)
 	return pending;
 }
 
-static bool
-extension_installed(void)
+/* The extension's version in our database (NULL: not installed). */
+static char *
+installed_version(void)
 {
-	bool		installed;
+	char	   *version;
 
 	MemoryContext cxt = CurrentMemoryContext;
 
 	SetCurrentStatementStartTimestamp();
 	StartTransactionCommand();
-	installed = OidIsValid(get_extension_oid("sms_api", true));
+	MemoryContextSwitchTo(cxt);
+	version = extension_version();
 	CommitTransactionCommand();
 	MemoryContextSwitchTo(cxt);
-	return installed;
+	return version;
 }
 
 /*
@@ -434,6 +439,7 @@ sms_api_worker_main(Datum main_arg)
 	for (;;)
 	{
 		long		timeout_ms;
+		char	   *version;
 
 		MemoryContextSwitchTo(cycle_cxt);
 		MemoryContextReset(cycle_cxt);
@@ -456,7 +462,8 @@ sms_api_worker_main(Datum main_arg)
 		if (consume_outbox())
 			outbox_due = true;
 
-		if (!extension_installed())
+		version = installed_version();
+		if (version == NULL)
 		{
 			bool		logged;
 
@@ -474,11 +481,26 @@ sms_api_worker_main(Datum main_arg)
 			outbox_due = true;
 			timeout_ms = EXTENSION_RECHECK_MS;
 		}
+		else if (strcmp(version, SMS_API_VERSION) != 0)
+		{
+			/* the old tables: nothing of ours may run on them until updated */
+			if (!outdated_logged)
+				ereport(LOG,
+						(errmsg("sms_api worker: extension \"sms_api\" is at version %s in database \"%s\", but the loaded library is version %s; waiting for the update",
+								version, sms_api_database, SMS_API_VERSION),
+						 errhint("Run ALTER EXTENSION sms_api UPDATE in that database.")));
+			outdated_logged = true;
+			worker_set_state("waiting for ALTER EXTENSION sms_api UPDATE");
+			outbox_recovered = false;
+			outbox_due = true;
+			timeout_ms = EXTENSION_RECHECK_MS;
+		}
 		else
 		{
 			SpinLockAcquire(&sms_api_shared->mutex);
 			sms_api_shared->waiting_logged = false;
 			SpinLockRelease(&sms_api_shared->mutex);
+			outdated_logged = false;
 			timeout_ms = run_due_tasks();
 		}
 		publish_counters();
