@@ -8,6 +8,9 @@ its own databases (and, for the standby, its own cluster and directory)
 and removes them, whatever happens.
 
     dump_restore_keeps_the_data            pg_dump / pg_restore of the extension's tables
+    dump_restore_into_a_fresh_cluster      ... into a new cluster, whose worker drains the outbox
+    a_0_1_0_database_waits_for_the_update  the library refuses a 0.1.0 database (55000, HINT)
+                                           and its worker waits; updated, it drains
     standby_refuses_before_the_network     25006 on a hot standby and in read-only
                                            transactions, with no request sent
     update_from_0_1_0_equals_fresh_install ALTER EXTENSION UPDATE == CREATE EXTENSION
@@ -15,6 +18,7 @@ and removes them, whatever happens.
 Run alone (its own cluster and simulator): python3 test/driver_backup.py [--keep]
 """
 import difflib
+import json
 import os
 import re
 import shutil
@@ -109,36 +113,109 @@ def _snapshot_0_1_0(cluster, db):
 STATUS_IDS = ["5a1e0000-0000-4000-8000-00000000000%d" % i for i in range(1, 4)]
 MO_IDS = ["5a1e0000-0000-4000-8000-00000000010%d" % i for i in range(1, 3)]
 
+# The outbox in every state a 0.1.0 worker leaves it in, by destination:
+# what a worker does with each row once it serves the database.
+OUTBOX_STATES = {
+    "5511900000101": "queued",      # due: sent
+    "5511900000102": "queued",      # due after a failed attempt: sent
+    "5511900000103": "queued",      # scheduled for tomorrow: left queued
+    "5511900000104": "sending",     # a worker died sending it: queued again, sent
+    "5511900000105": "sent",        # left as it is
+    "5511900000106": "failed",      # left as it is
+}
+DRAINED = {"5511900000101", "5511900000102", "5511900000104"}
+
 
 def _fill(cluster, db):
-    """Rows in message_status and mo_message (through ingest) and in the
-    outbox (as superuser: 'failed' rows no worker will ever send, with ids
-    from the bigserial default, and the sequence moved on past them)."""
-    statuses = ", ".join(
-        '{"id": "%s", "sentStatusCode": 2, "correlationId": "x%d", "destination": "551190000000%d"}'
-        % (u, i, i) for i, u in enumerate(STATUS_IDS))
-    merged = _sql(cluster, db, "SELECT sms_api.ingest('[%s]')" % statuses)
-    assert merged == "3", "ingest of 3 sent statuses merged %r rows" % merged
-    merged = _sql(cluster, db, "SELECT sms_api.ingest('{\"id\": \"%s\", \"deliveredStatusCode\": 4}')"
-                  % STATUS_IDS[0])
-    assert merged == "1", "ingest of a delivery report merged %r rows" % merged
-    for i, u in enumerate(MO_IDS):
-        merged = _sql(cluster, db, "SELECT sms_api.ingest('{\"id\": \"%s\", \"source\": \"551199999000%d\", "
-                                   "\"messageText\": \"hi %d\"}')" % (u, i, i))
-        assert merged == "1", "ingest of an MO merged %r rows" % merged
+    """Rows in message_status and mo_message, and outbox rows in every state
+    (OUTBOX_STATES), written with plain SQL, as a 0.1.0 database holds them
+    (the library refuses its functions there), with ids from the bigserial
+    default and the sequence moved on past them."""
+    _sql(cluster, db,
+         "INSERT INTO sms_api.message_status (id, correlation_id, destination, sent_status_code, "
+         "sent_status, sent_at, delivered_status_code, delivered_status, delivered_at) VALUES "
+         "('%s', 'x0', '5511900000000', 2, 'SENT_SUCCESS', '2026-01-02 10:00:00+00', 4, "
+         "'DELIVERED_SUCCESS', '2026-01-02 10:00:05+00'), "
+         "('%s', 'x1', '5511900000001', 2, 'SENT_SUCCESS', '2026-01-02 10:00:00+00', NULL, NULL, NULL), "
+         "('%s', 'x2', '5511900000002', 2, 'SENT_SUCCESS', '2026-01-02 10:00:00+00', NULL, NULL, NULL)"
+         % tuple(STATUS_IDS))
+    _sql(cluster, db,
+         "INSERT INTO sms_api.mo_message (id, source, message_text, received_at) VALUES "
+         + ", ".join("('%s', '551199999000%d', 'hi %d', '2026-01-02 11:00:00+00')" % (u, i, i)
+                     for i, u in enumerate(MO_IDS)))
     _sql(cluster, db,
          "INSERT INTO sms_api.outbox (destination, message_text, correlation_id, options, state, "
-         "next_attempt_at, last_error) "
-         "SELECT '55119000000' || lpad(g::text, 2, '0'), 'x ' || g, 'k-' || g, "
-         "'{\"timeZone\": \"America/Sao_Paulo\"}', 'failed', NULL, 'test row' "
-         "FROM generate_series(1, 5) g")
-    # ids 6, 7, 8 are taken by nobody: the restored sequence must be past them too
+         "attempts, next_attempt_at, last_error, message_id, sent_at) VALUES "
+         "('5511900000101', 'due', 'k-1', '{\"timeZone\": \"America/Sao_Paulo\"}', 'queued', 0, "
+         " now() - interval '1 minute', NULL, NULL, NULL), "
+         "('5511900000102', 'retried', 'k-2', NULL, 'queued', 1, now() - interval '1 second', "
+         " 'SM003: the API is unavailable', NULL, NULL), "
+         "('5511900000103', 'tomorrow', 'k-3', NULL, 'queued', 0, now() + interval '1 day', NULL, NULL, NULL), "
+         "('5511900000104', 'interrupted', 'k-4', NULL, 'sending', 1, now() - interval '2 minutes', "
+         " NULL, NULL, NULL), "
+         "('5511900000105', 'sent', 'k-5', NULL, 'sent', 1, NULL, NULL, "
+         " '5a1e0000-0000-4000-8000-000000000205', now() - interval '1 hour'), "
+         "('5511900000106', 'failed', 'k-6', NULL, 'failed', 1, NULL, 'SM001: rejected', NULL, NULL)")
+    if _sql(cluster, db, "SELECT extversion FROM pg_extension WHERE extname = 'sms_api'") != "0.1.0":
+        # 0.2.0 keeps a sent row's provider id in provider_ref
+        _sql(cluster, db, "UPDATE sms_api.outbox SET provider_ref = message_id::text "
+                          "WHERE message_id IS NOT NULL")
+    # ids 7, 8, 9 are taken by nobody: the restored sequence must be past them too
     _sql(cluster, db, "SELECT count(nextval('sms_api.outbox_id_seq')) FROM generate_series(1, 3)")
     snap = _snapshot(cluster, db)
     counts = {t: len(r) for t, r in snap.items()}
-    assert counts == {"message_status": 3, "mo_message": 2, "outbox": 5}, \
+    assert counts == {"message_status": 3, "mo_message": 2, "outbox": len(OUTBOX_STATES)}, \
         "the rows put in are not all there: %s" % counts
+    states = _sql(cluster, db, "SELECT string_agg(DISTINCT state, ',' ORDER BY state) FROM sms_api.outbox")
+    assert states == "failed,queued,sending,sent", "the outbox is not in every state: %s" % states
     return snap
+
+
+def _outbox_states(cluster, db):
+    return dict(line.split("|") for line in _sql(
+        cluster, db, "SELECT destination, state FROM sms_api.outbox "
+                     "WHERE destination LIKE '55119000001%' ORDER BY id").splitlines())
+
+
+def _assert_drained(cluster, db, what, timeout=30):
+    """The worker serving db sends the rows it should (DRAINED) and leaves
+    the others as they were."""
+    want = {d: ("sent" if d in DRAINED else s) for d, s in OUTBOX_STATES.items()}
+    deadline = time.time() + timeout
+    while True:
+        got = _outbox_states(cluster, db)
+        if got == want:
+            break
+        assert time.time() < deadline, \
+            "%s: the worker did not drain the outbox as expected within %d s: %s, expected %s" \
+            % (what, timeout, got, want)
+        time.sleep(0.1)
+    unsent = _sql(cluster, db, "SELECT count(*) FROM sms_api.outbox WHERE state = 'sent' "
+                               "AND (provider_ref IS NULL OR sent_at IS NULL)")
+    assert unsent == "0", "%s: %s rows 'sent' without provider_ref or sent_at" % (what, unsent)
+
+
+def _own_cluster(ctx, prefix, database):
+    """A cluster of its own (stopped), set up as the suite's but with its
+    worker serving database, talking to the same simulator."""
+    root = harness.make_workdir(prefix)
+    settings = dict(ctx.cluster.settings)
+    settings["sms_api.database"] = database
+    c = harness.Cluster(root, settings)
+    c.bindir = ctx.cluster.bindir
+    return c
+
+
+def _worker_activity(cluster, db):
+    return _sql(cluster, db, "SELECT query FROM pg_stat_activity WHERE backend_type = 'sms_api worker'")
+
+
+def _wait_activity(cluster, db, activity, timeout=20):
+    deadline = time.time() + timeout
+    while _worker_activity(cluster, db) != activity:
+        assert time.time() < deadline, "the worker never showed %r (it shows %r)" % (
+            activity, _worker_activity(cluster, db))
+        time.sleep(0.05)
 
 
 def _diff(a, b, a_name, b_name):
@@ -225,6 +302,119 @@ def dump_restore_keeps_the_data(ctx):
     database: message_status, mo_message and outbox come back as they were,
     status_code is not doubled, and the outbox's sequence is past its ids."""
     _dump_restore(ctx)
+
+
+@_test
+def dump_restore_into_a_fresh_cluster(ctx):
+    """pg_dump of a database in the suite's cluster, pg_restore into a new
+    cluster: the same rows; then, once that cluster's worker serves the
+    restored database, it drains the restored outbox as it finds it and
+    sends what is queued after, with ids past the restored ones."""
+    c = ctx.cluster
+    src = _name("fresh_src")
+    # until the rows are compared, the new worker serves a database without
+    # the extension, and so leaves the restored outbox alone
+    new = _own_cluster(ctx, "sms_api_fresh.", "postgres")
+    try:
+        _create_db(c, src)
+        _sql(c, src, "CREATE EXTENSION sms_api")
+        before = _fill(c, src)
+        src_last = int(_sql(c, src, "SELECT last_value FROM sms_api.outbox_id_seq"))
+        dump = os.path.join(new.root, "dump.custom")
+        _run(_server_cmd(c, "pg_dump", "-Fc", "-f", dump, "-d", src), "pg_dump")
+
+        new.init().start()
+        new.psql("CREATE DATABASE restored TEMPLATE template0")
+        p = _run(_server_cmd(new, "pg_restore", "-d", "restored", dump), "pg_restore into a new cluster")
+        assert "error" not in p.stderr.lower(), "pg_restore reported:\n%s" % p.stderr
+        after = _snapshot(new, "restored")
+        problems = ["sms_api.%s differs in the new cluster:\n%s"
+                    % (t, _diff(before[t], after[t], "dumped", "restored"))
+                    for t in before if before[t] != after[t]]
+        assert not problems, "\n".join(problems)
+
+        new.psql("ALTER SYSTEM SET sms_api.database = 'restored'")
+        new.stop()
+        new.start()
+        _assert_drained(new, "restored", "after a restore into a new cluster")
+        queued = int(_sql(new, "restored", "SELECT sms_api.sms_queue('5511900000107', 'after the restore')"))
+        assert queued == src_last + 1, \
+            "the first id queued after the restore is %d; the source's sequence was at %d" % (queued, src_last)
+        deadline = time.time() + 20
+        while _sql(new, "restored", "SELECT state FROM sms_api.outbox WHERE id = %d" % queued) != "sent":
+            assert time.time() < deadline, "a row queued after the restore was not sent within 20 s"
+            time.sleep(0.1)
+    finally:
+        new.stop()
+        _drop_dbs(c, src)
+        shutil.rmtree(new.root, ignore_errors=True)
+
+
+# what a database at 0.1.0 may call: each must refuse, naming the update
+CALLS_ON_0_1_0 = [
+    "SELECT * FROM sms_api.sms_send('5511900000199', 'refused')",
+    "SELECT * FROM sms_api.sms_send_bulk(ARRAY['5511900000199'], 'refused')",
+    "SELECT sms_api.sms_queue('5511900000199', 'refused')",
+    "SELECT * FROM sms_api.sms_status_list()",
+    "SELECT sms_api.ingest('{\"id\": \"5a1e0000-0000-4000-8000-000000000301\", \"sentStatusCode\": 2}')",
+    "SELECT sms_api.wake()",
+    "SELECT * FROM sms_api.worker_status",
+]
+
+
+@_test
+def a_0_1_0_database_waits_for_the_update(ctx):
+    """The library in a database still at 0.1.0: every function refuses
+    with 55000 and a HINT to run ALTER EXTENSION sms_api UPDATE, sending
+    nothing, and the worker says so (once in the log, and in
+    pg_stat_activity) and leaves the outbox alone. Once updated, every row
+    is there and the worker drains the outbox."""
+    harness.sim_control(ctx.sim, "/_sim/reset", {})
+    c = _own_cluster(ctx, "sms_api_old.", "old")
+    waiting = "waiting for ALTER EXTENSION sms_api UPDATE"
+    try:
+        c.init().start()
+        c.psql("CREATE DATABASE old TEMPLATE template0")
+        _sql(c, "old", "CREATE EXTENSION sms_api VERSION '0.1.0'")
+        _wait_activity(c, "old", waiting)
+        _fill(c, "old")
+        before = _snapshot_0_1_0(c, "old")
+
+        problems = []
+        for call in CALLS_ON_0_1_0:
+            p = _psql_verbose(c, "old", call + ";")
+            if "55000" not in _sqlstates(p.stderr) or "version 0.1.0" not in p.stderr \
+                    or "HINT:  Run ALTER EXTENSION sms_api UPDATE" not in p.stderr:
+                problems.append("%s: expected 55000 naming version 0.1.0 with a HINT to update, got "
+                                "stdout %r, stderr:\n%s" % (call, p.stdout.strip(), p.stderr.strip()))
+        assert not problems, "\n".join(problems)
+        time.sleep(2.5)     # the worker looks again every 2 s
+        assert _worker_activity(c, "old") == waiting, "the worker stopped waiting: %r" % _worker_activity(c, "old")
+        ours = [r for r in harness.sim_control(ctx.sim, "/_sim/requests")
+                if "55119000001" in json.dumps(r.get("body"))]
+        assert not ours, "requests went out from the 0.1.0 database: %s" % ours
+        now = _snapshot_0_1_0(c, "old")
+        for t in DATA_TABLES:
+            assert before[t] == now[t], "sms_api.%s changed before the update:\n%s" % (
+                t, _diff(before[t], now[t], "filled", "2.5 s later"))
+        said = c.server_log().count('extension "sms_api" is at version 0.1.0 in database "old"')
+        assert said == 1, "the worker said %d times that it waits for the update, not once" % said
+        assert "HINT:  Run ALTER EXTENSION sms_api UPDATE in that database." in c.server_log(), \
+            "the worker's log line has no HINT to update"
+
+        _sql(c, "old", "ALTER EXTENSION sms_api UPDATE")
+        _assert_drained(c, "old", "after ALTER EXTENSION sms_api UPDATE")
+        after = _snapshot_0_1_0(c, "old")
+        for t in ("message_status", "mo_message"):
+            kept = [r for r in before[t] if r not in after[t]]
+            assert not kept, "sms_api.%s lost rows in the update: %s" % (t, kept)
+        state = _sql(c, "old", "SELECT state FROM sms_api.worker_status")
+        assert state != waiting and state, "worker_status after the update: %r" % state
+        sent = _sql(c, "old", "SELECT id IS NOT NULL FROM sms_api.sms_send('5511900000198', 'updated')")
+        assert sent == "t", "sms_send after the update: %r" % sent
+    finally:
+        c.stop()
+        shutil.rmtree(c.root, ignore_errors=True)
 
 
 # 2. a hot standby and read-only transactions ----------------------------------
@@ -431,8 +621,6 @@ def update_from_0_1_0_equals_fresh_install(ctx):
                        "WHERE extname = 'sms_api'")
         assert v == "0.1.0 sms_api", "CREATE EXTENSION sms_api VERSION '0.1.0' gave %r" % v
         _fill(c, a)
-        _sql(c, a, "UPDATE sms_api.outbox SET state = 'sent', message_id = gen_random_uuid(), "
-                   "sent_at = now() WHERE id = (SELECT min(id) FROM sms_api.outbox)")
         before = _snapshot_0_1_0(c, a)
         rc, out, err = c.psql("ALTER EXTENSION sms_api UPDATE", db=a, check=False)
         assert rc == 0, "ALTER EXTENSION sms_api UPDATE failed:\n%s" % err
