@@ -74,7 +74,8 @@ for f in "$libdir/sms_api.so" "$sharedir/sms_api.control" "$sharedir/sms_api--0.
 done
 say "the package holds the library, the control files, the SQL scripts and the docs"
 
-DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$deb" >/dev/null
+DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$deb" > "$work/apt.log" 2>&1 \
+  || { cat "$work/apt.log"; fail "apt-get install $deb"; }
 installed=yes
 owner=$(dpkg -S "$libdir/sms_api.so" | cut -d: -f1)
 [ "$owner" = "$pkg" ] || fail "$libdir/sms_api.so belongs to ${owner:-no package}"
@@ -83,7 +84,8 @@ say "apt installed $pkg; $libdir/sms_api.so is its"
 chmod 755 "$work"
 python3 test/package_smoke.py || fail "the smoke test of the installed package"
 
-DEBIAN_FRONTEND=noninteractive apt-get remove -y -qq "$pkg" >/dev/null
+DEBIAN_FRONTEND=noninteractive apt-get remove -y -qq "$pkg" > "$work/apt.log" 2>&1 \
+  || { cat "$work/apt.log"; fail "apt-get remove $pkg"; }
 installed=no
 for f in "$libdir/sms_api.so" "$sharedir/sms_api.control"; do
   [ ! -e "$f" ] || fail "$f is still there after removing $pkg"
