@@ -3,10 +3,12 @@
     meta_json_is_valid              META.json passes test/meta_check.py
     meta_check_catches_broken_copies  and each broken copy of it fails, naming why
     make_dist_is_what_pgxn_takes    make dist: a zip of HEAD under sms_api-<version>/
+    debian_changelog_at_the_makefile_version  the package's version is the Makefile's
 """
 import copy
 import json
 import os
+import re
 import subprocess
 import tempfile
 import zipfile
@@ -126,3 +128,17 @@ def make_dist_is_what_pgxn_takes(ctx):
     finally:
         if os.path.exists(archive):
             os.unlink(archive)
+
+
+@_test
+def debian_changelog_at_the_makefile_version(ctx):
+    """debian/changelog's newest entry is EXTVERSION (plus a Debian
+    revision), so the package never ships another version than the code."""
+    with open(os.path.join(meta_check.REPO, "debian", "changelog")) as f:
+        first = f.readline()
+    m = re.match(r"^sms-api \(([^)]+)\) ", first)
+    assert m, "debian/changelog does not start with an sms-api entry: %r" % first
+    upstream = m.group(1).rsplit("-", 1)[0]
+    version = meta_check.makefile_version()
+    assert upstream == version, \
+        "debian/changelog is at %s, the Makefile's EXTVERSION at %s" % (m.group(1), version)
