@@ -22,6 +22,7 @@ from driverlib import (configure, psql_nostop, psql_nostop_of, quiet_worker,  # 
                        wait_for_requests, worker_pid)
 import driver_backup  # noqa: E402
 import driver_directcall  # noqa: E402
+import driver_failover  # noqa: E402
 import driver_meta  # noqa: E402
 import driver_outbox  # noqa: E402
 import driver_routing  # noqa: E402
@@ -431,7 +432,7 @@ def token_never_in_server_log(ctx):
 
 
 for _fn in (driver_outbox.TESTS + driver_backup.TESTS + driver_directcall.TESTS
-            + driver_routing.TESTS + driver_meta.TESTS):
+            + driver_routing.TESTS + driver_meta.TESTS + driver_failover.TESTS):
     driver_test(_fn)
 
 
