@@ -319,6 +319,10 @@ SELECT now() AS t_case \gset
 SELECT id AS drop_id FROM sms_api.sms_send('5511900000017', 'poll dropped') \gset
 SELECT wait_until(format($$SELECT delivered_status_code = 4 FROM sms_api.message_status WHERE id = %L$$, :'drop_id'), 20);
 \! test/simctl requests --path /v1/sms/status/search --count | sed 's/^[1-9][0-9]*$/searched/'
+-- fault: drop before / poll (nothing handed out: the next poll gets it)
+\! test/simctl fault drop --path /v1/sms/status/list
+SELECT id AS early_id FROM sms_api.sms_send('5511900000020', 'poll dropped early') \gset
+SELECT wait_until(format($$SELECT delivered_status_code = 4 FROM sms_api.message_status WHERE id = %L$$, :'early_id'), 20);
 ALTER SYSTEM RESET sms_api.status_poll_interval_ms;
 SELECT pg_reload_conf(), pg_sleep(0.3);
 

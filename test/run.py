@@ -26,6 +26,7 @@ import driver_failover  # noqa: E402
 import driver_meta  # noqa: E402
 import driver_outbox  # noqa: E402
 import driver_routing  # noqa: E402
+import faults_table  # noqa: E402
 
 REPO = harness.REPO
 
@@ -429,6 +430,13 @@ def token_never_in_server_log(ctx):
     log = ctx.cluster.server_log()
     assert ctx.sim.token not in log, "the token appears in the server log"
     assert "authenticationtoken:" not in log.lower(), "a header line reached the server log"
+
+
+@driver_test
+def fault_table_names_existing_tests(ctx):
+    """Every cell of README's fault table names a regress line or driver test that exists."""
+    problems = faults_table.check({fn.__name__ for fn in DRIVER_TESTS})
+    assert not problems, "\n".join(problems)
 
 
 for _fn in (driver_outbox.TESTS + driver_backup.TESTS + driver_directcall.TESTS
