@@ -43,6 +43,18 @@ SELECT try($$UPDATE sms_api.outbox SET message_text = 'changed' WHERE message_te
 RESET ROLE;
 SELECT message_text FROM sms_api.outbox ORDER BY id;
 
+-- an alert trigger sends for whoever writes its table: PostgreSQL checks
+-- EXECUTE on a trigger function only when the trigger is created
+CREATE TABLE alarm (msg text, phone text);
+CREATE TRIGGER alarm_sms AFTER INSERT ON alarm FOR EACH ROW
+  EXECUTE FUNCTION sms_api.sms_alert_trigger('phone', 'Alarm: {msg}');
+GRANT INSERT ON alarm TO outsider;
+SET ROLE outsider;
+SELECT try($$INSERT INTO alarm VALUES ('door open', '5511900000035')$$);
+RESET ROLE;
+SELECT message_text FROM sms_api.outbox WHERE destination = '5511900000035';
+DROP TABLE alarm;
+
 -- SELECT on a table is every role's rows: the grant is the boundary (no row security)
 CREATE ROLE analyst NOLOGIN;
 GRANT USAGE ON SCHEMA sms_api TO analyst;
@@ -63,6 +75,11 @@ SELECT id IS NOT NULL AS sent FROM sms_api.sms_send('5511900000033', 'sent by th
 SET ROLE status_reader;
 SELECT destination FROM sms_api.sms_status_list() WHERE destination = '5511900000033';
 RESET ROLE;
+
+-- a text is a JSON string in the request, never JSON: quotes cannot add a field
+\! test/simctl reset && test/simctl config query_rate=0
+SELECT id IS NOT NULL AS sent FROM sms_api.sms_send('5511900000034', 'x", "destination": "5511900000666');
+\! test/simctl messages --fields destination,messageText
 
 -- only superusers choose where requests (and the credentials with them) go
 SET ROLE outsider;
