@@ -326,3 +326,17 @@ SELECT p.provider, p.configured, p.state,
 COMMENT ON VIEW sms_api.provider_status IS
   'Per provider: configured in this session, ok or paused (and why), rows queued, backing off until when; the worker''s requests, messages sent, failed and moved away since server start';
 REVOKE ALL ON sms_api.provider_status FROM PUBLIC;
+
+-- Segments --------------------------------------------------------------------
+
+-- How a text would travel as SMS, by 3GPP TS 23.038: its encoding, code
+-- points, units in that encoding and the parts it needs.
+CREATE TYPE sms_api.segments AS (encoding text, characters int, units int, segments int);
+COMMENT ON TYPE sms_api.segments IS
+  'What sms_segments says of a text: GSM-7 or UCS-2, code points, units in that encoding, SMS parts';
+CREATE FUNCTION sms_api.sms_segments(message_text text) RETURNS sms_api.segments
+AS 'MODULE_PATHNAME', 'sms_segments'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION sms_api.sms_segments(text) IS
+  'Encoding (GSM-7 or UCS-2, by 3GPP TS 23.038), characters, units and SMS segments of a message text; no I/O';
+REVOKE ALL ON FUNCTION sms_api.sms_segments(text) FROM PUBLIC;
