@@ -27,7 +27,7 @@ SELECT sms_api.sms_queue('50235148163', 'x', options => '{"flowId": "f"}', provi
 \echo :LAST_ERROR_SQLSTATE
 SELECT sms_api.sms_queue('50235148163', 'x', provider => 'carrier-pigeon');
 \echo :LAST_ERROR_SQLSTATE
-SELECT sms_api.sms_queue('50235148163', 'x', dedupe_key => 'k1');
+SELECT sms_api.sms_queue('50235148163', 'x', provider => 'reach', dedupe_key => '');
 \echo :LAST_ERROR_SQLSTATE
 -- an 8-digit number is fine for Reach (Sinch wants 10)
 BEGIN;

@@ -91,7 +91,7 @@ SELECT pg_catalog.pg_extension_config_dump('sms_api.mo_message', '');
 
 -- Each outbox row goes through one provider; provider_ref is that provider's
 -- own id for the message (Sinch's id as text, Reach's message_id).
--- dedupe_key is for idempotent queueing (not filled yet). A row inserted
+-- dedupe_key is for idempotent queueing (see Idempotency). A row inserted
 -- without a provider goes through Sinch, as every row did in 0.1.0.
 ALTER TABLE sms_api.outbox
     ADD COLUMN provider text NOT NULL DEFAULT 'sinch',
@@ -340,3 +340,13 @@ LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION sms_api.sms_segments(text) IS
   'Encoding (GSM-7 or UCS-2, by 3GPP TS 23.038), characters, units and SMS segments of a message text; no I/O';
 REVOKE ALL ON FUNCTION sms_api.sms_segments(text) FROM PUBLIC;
+
+-- Idempotency -----------------------------------------------------------------
+
+-- One outbox row per dedupe_key, whatever its state, until it is pruned:
+-- sms_queue returns that row's id instead of queueing again, and a session
+-- racing another on a key waits on this index for the other's outcome.
+CREATE UNIQUE INDEX outbox_dedupe_key ON sms_api.outbox (dedupe_key)
+    WHERE dedupe_key IS NOT NULL;
+COMMENT ON COLUMN sms_api.outbox.dedupe_key IS
+  'The key sms_queue was given (at most 200 characters): queueing it again returns this row''s id until the row is pruned';

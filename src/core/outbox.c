@@ -14,6 +14,7 @@
 #include "commands/sequence.h"
 #include "executor/spi.h"
 #include "lib/stringinfo.h"
+#include "mb/pg_wchar.h"
 #include "miscadmin.h"
 #include "storage/proc.h"
 #include "utils/array.h"
@@ -24,6 +25,7 @@
 #include "utils/timestamp.h"
 
 #include "core/compat.h"
+#include "core/dedupe.h"
 #include "core/guc.h"
 #include "core/deferred.h"
 #include "core/outbox.h"
@@ -61,14 +63,15 @@ require_served_database(void)
 
 /*
  * The columns an enqueued row brings: sms_send's ten arguments, then the
- * provider and the route prefix it was routed by.
+ * provider, the route prefix it was routed by and its dedupe key.
  */
 #define QUEUE_ARGS 10
-#define QUEUE_COLS (QUEUE_ARGS + 2)
+#define QUEUE_COLS (QUEUE_ARGS + 3)
+#define COL_DEDUPE_KEY (QUEUE_ARGS + 2)
 
 static const Oid queue_types[QUEUE_COLS] = {
 	TEXTOID, TEXTOID, TEXTOID, TEXTOID, BOOLOID, TIMESTAMPTZOID,
-	TIMESTAMPTZOID, TEXTOID, TEXTOID, JSONBOID, TEXTOID, TEXTOID
+	TIMESTAMPTZOID, TEXTOID, TEXTOID, JSONBOID, TEXTOID, TEXTOID, TEXTOID
 };
 static bool queue_types_known = false;	/* looked up at the first call */
 static int16 queue_typlen[QUEUE_COLS];
@@ -78,7 +81,8 @@ static bool queue_typbyval[QUEUE_COLS];
  * Rows queued but not yet written: one INSERT per row would cost several
  * times the rest of sms_queue(). They are written together when the
  * top-level statement finishes (deferred.c), at commit, or every
- * QUEUE_FLUSH_AT rows; a rolled-back subtransaction takes its rows along.
+ * QUEUE_FLUSH_AT rows (DEDUPE_FLUSH_AT rows with a dedupe key); a
+ * rolled-back subtransaction takes its rows along.
  */
 #define QUEUE_FLUSH_AT 1000
 
@@ -92,6 +96,7 @@ typedef struct QueuedRow
 
 static QueuedRow *queued_rows = NULL;	/* in queue_cxt */
 static int	nqueued = 0;
+static int	nkeyed = 0;			/* of them, rows with a dedupe key */
 /* Holds the rows not yet written; emptied by each write, so a long transaction stays small. */
 static MemoryContext queue_cxt = NULL;	/* child of TopTransactionContext */
 static Oid	queued_owner;		/* sms_queue's definer: it writes them */
@@ -146,6 +151,34 @@ queue_provider(FunctionCallInfo fcinfo, const char *name, const char **route)
 	return NULL;
 }
 
+/* A key names one message: an empty one is a mistake, a long one is not a key. */
+static void
+check_dedupe_key(const char *key)
+{
+	if (key[0] == '\0')
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("dedupe_key must not be empty"),
+				 errhint("Pass NULL to queue without a key.")));
+	if (pg_mbstrlen(key) > DEDUPE_KEY_MAX_CHARS)
+		ereport(ERROR,
+				(errcode(ERRCODE_STRING_DATA_RIGHT_TRUNCATION),
+				 errmsg("dedupe_key is longer than %d characters", DEDUPE_KEY_MAX_CHARS)));
+}
+
+/* Let the locks of written or dropped rows' keys go: the index holds them now, or nothing does. */
+static void
+unlock_keys(QueuedRow *rows, int from, int to)
+{
+	for (int i = from; i < to; i++)
+		if (!rows[i].nulls[COL_DEDUPE_KEY])
+		{
+			text	   *key = DatumGetTextPP(rows[i].values[COL_DEDUPE_KEY]);
+
+			dedupe_unlock(VARDATA_ANY(key), VARSIZE_ANY_EXHDR(key));
+		}
+}
+
 int64
 outbox_enqueue(FunctionCallInfo fcinfo, const char *provider, const char *dedupe_key)
 {
@@ -160,13 +193,11 @@ outbox_enqueue(FunctionCallInfo fcinfo, const char *provider, const char *dedupe
 	sms_api_require_writable("sms_api.sms_queue()");
 	prov = queue_provider(fcinfo, provider, &route);
 	if (dedupe_key != NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("dedupe_key is not supported yet"),
-				 errdetail("Idempotent queueing is planned for a later 0.2.0 build; the column exists, nothing fills it."),
-				 errhint("Pass dedupe_key => NULL.")));
+		check_dedupe_key(dedupe_key);
 	prov->queue_args(fcinfo, &msg);
 	require_served_database();
+	if (dedupe_key != NULL && dedupe_find(dedupe_key, strlen(dedupe_key), &id))
+		return id;
 
 	if (!queue_types_known)
 	{
@@ -201,13 +232,22 @@ outbox_enqueue(FunctionCallInfo fcinfo, const char *provider, const char *dedupe
 	row->nulls[QUEUE_ARGS] = false;
 	row->nulls[QUEUE_ARGS + 1] = route == NULL;
 	row->values[QUEUE_ARGS + 1] = route == NULL ? (Datum) 0 : CStringGetTextDatum(route);
+	row->nulls[COL_DEDUPE_KEY] = dedupe_key == NULL;
+	row->values[COL_DEDUPE_KEY] = dedupe_key == NULL ? (Datum) 0 : CStringGetTextDatum(dedupe_key);
 	MemoryContextSwitchTo(old);
+	if (dedupe_key != NULL)
+	{
+		text	   *key = DatumGetTextPP(row->values[COL_DEDUPE_KEY]);
+
+		dedupe_buffer(VARDATA_ANY(key), VARSIZE_ANY_EXHDR(key), row->id, queue_cxt);
+		nkeyed++;
+	}
 	queued_owner = GetUserId();
 	nqueued++;
 	queued_in_xact = true;
 	id = row->id;
 	/* the flush frees the rows, this one included */
-	if (nqueued == QUEUE_FLUSH_AT)
+	if (nqueued == QUEUE_FLUSH_AT || nkeyed == DEDUPE_FLUSH_AT)
 		outbox_flush();
 	return id;
 }
@@ -247,10 +287,10 @@ write_queued(void *arg)
 	{
 		insert_plan = SPI_prepare("INSERT INTO sms_api.outbox (id, destination, message_text, "
 								  "correlation_id, extra_info, flash, scheduled_at, expires_at, "
-								  "campaign_alias, sub_account, options, provider, route_prefix) "
+								  "campaign_alias, sub_account, options, provider, route_prefix, dedupe_key) "
 								  "SELECT pg_catalog.unnest($1), pg_catalog.unnest($2), pg_catalog.unnest($3), pg_catalog.unnest($4), pg_catalog.unnest($5), "
 								  "pg_catalog.unnest($6), pg_catalog.unnest($7), pg_catalog.unnest($8), pg_catalog.unnest($9), pg_catalog.unnest($10), "
-								  "pg_catalog.unnest($11), pg_catalog.unnest($12), pg_catalog.unnest($13)",
+								  "pg_catalog.unnest($11), pg_catalog.unnest($12), pg_catalog.unnest($13), pg_catalog.unnest($14)",
 								  QUEUE_COLS + 1, types);
 		if (insert_plan == NULL || SPI_keepplan(insert_plan) != 0)
 			elog(ERROR, "could not prepare the outbox insert: %s",
@@ -268,9 +308,16 @@ outbox_flush(void)
 
 	if (n == 0)
 		return;
-	/* emptied first: an error while writing must not write them twice */
+	/*
+	 * emptied first: an error while writing must not write them twice, nor
+	 * leave their keys looking buffered (their locks then last until the
+	 * transaction ends)
+	 */
 	nqueued = 0;
+	nkeyed = 0;
+	dedupe_forget_buffered();
 	deferred_run_as(queued_owner, write_queued, &n);
+	unlock_keys(queued_rows, 0, n);
 	/* written: their copies go, so a backfill of millions stays this size */
 	MemoryContextReset(queue_cxt);
 	queued_rows = NULL;
@@ -301,6 +348,8 @@ outbox_xact_callback(XactEvent event, void *arg)
 			queued_rows = NULL; /* freed with TopTransactionContext */
 			queue_cxt = NULL;
 			nqueued = 0;
+			nkeyed = 0;
+			dedupe_forget_buffered();	/* its locks go with the transaction */
 			break;
 		case XACT_EVENT_ABORT:
 		case XACT_EVENT_PARALLEL_ABORT:
@@ -309,6 +358,8 @@ outbox_xact_callback(XactEvent event, void *arg)
 			queued_rows = NULL;
 			queue_cxt = NULL;
 			nqueued = 0;
+			nkeyed = 0;
+			dedupe_forget_buffered();
 			break;
 		default:
 			break;
@@ -318,16 +369,33 @@ outbox_xact_callback(XactEvent event, void *arg)
 /*
  * Rows queued in a subtransaction that rolls back go with it. Subtransaction
  * ids only grow, so the rows of the aborted one and of its children are
- * those with an id at least its own.
+ * those with an id at least its own. Their keys are free again at once:
+ * the buffered keys are those of the rows that stay.
  */
 static void
 outbox_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
 						SubTransactionId parentSubid, void *arg)
 {
+	int			kept = nqueued;
+
 	if (event != SUBXACT_EVENT_ABORT_SUB)
 		return;
-	while (nqueued > 0 && queued_rows[nqueued - 1].subid >= mySubid)
-		nqueued--;
+	while (kept > 0 && queued_rows[kept - 1].subid >= mySubid)
+		kept--;
+	if (kept == nqueued)
+		return;
+	unlock_keys(queued_rows, kept, nqueued);
+	nqueued = kept;
+	nkeyed = 0;
+	dedupe_forget_buffered();
+	for (int i = 0; i < nqueued; i++)
+		if (!queued_rows[i].nulls[COL_DEDUPE_KEY])
+		{
+			text	   *key = DatumGetTextPP(queued_rows[i].values[COL_DEDUPE_KEY]);
+
+			dedupe_buffer(VARDATA_ANY(key), VARSIZE_ANY_EXHDR(key), queued_rows[i].id, queue_cxt);
+			nkeyed++;
+		}
 }
 
 void
