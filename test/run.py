@@ -27,6 +27,7 @@ import driver_meta  # noqa: E402
 import driver_outbox  # noqa: E402
 import driver_routing  # noqa: E402
 import faults_table  # noqa: E402
+import driver_dedupe  # noqa: E402
 
 REPO = harness.REPO
 
@@ -440,7 +441,7 @@ def fault_table_names_existing_tests(ctx):
 
 
 for _fn in (driver_outbox.TESTS + driver_backup.TESTS + driver_directcall.TESTS
-            + driver_routing.TESTS + driver_meta.TESTS + driver_failover.TESTS):
+            + driver_routing.TESTS + driver_meta.TESTS + driver_failover.TESTS + driver_dedupe.TESTS):
     driver_test(_fn)
 
 
