@@ -1,0 +1,108 @@
+#!/usr/bin/env python3
+"""Queueing with distinct dedupe keys against queueing without keys, in one run.
+
+A throwaway cluster (test/harness.py, the simulator beside it). Each round
+queues 100,000 rows with one SELECT count(sms_api.sms_queue(...)) FROM
+generate_series(...) in one session, in a transaction that is rolled back
+(nothing is sent; the rows are written at the end of the statement, as in
+real use), once with dedupe_key => 'order-<round>-<n>' (distinct keys,
+none queued before) and once without a key, alternating so that the
+machine's noise falls on both, with a VACUUM of the outbox before each.
+Prints each round's seconds, wall clock and the backend's CPU time (from
+/proc: on a shared machine the wall clock also counts the others), and
+the median ratios unkeyed/keyed (1.0 = keys cost nothing; the target is
+>= 0.8).
+
+    test/private_pg.sh python3 bench/dedupe.py [--rows 100000] [--rounds 5]
+"""
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "test"))
+import harness  # noqa: E402
+
+TIMED = ("SELECT count(sms_api.sms_queue('55' || lpad((g %% 1000000000)::text, 11, '0'), "
+         "'bench'%s)) FROM generate_series(1, %d) g")
+
+
+class Session:
+    """One psql process: one backend, whose CPU time /proc tells."""
+
+    def __init__(self, cluster):
+        self.p = subprocess.Popen(cluster.psql_cmd("postgres"), stdin=subprocess.PIPE,
+                                  stdout=subprocess.PIPE, text=True, bufsize=1)
+        self.pid = int(self.query("SELECT pg_backend_pid()"))
+
+    def query(self, q):
+        self.p.stdin.write(q + ";\n\\echo __done__\n")
+        self.p.stdin.flush()
+        lines = []
+        for line in self.p.stdout:
+            if line.strip() == "__done__":
+                break
+            lines.append(line.strip())
+        return "\n".join(lines)
+
+    def cpu(self):
+        with open("/proc/%d/stat" % self.pid) as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def close(self):
+        self.p.stdin.close()
+        self.p.wait(timeout=30)
+
+
+def timed(cluster, s, extra, rows):
+    """(wall s, backend CPU s) of queueing rows in a transaction rolled back."""
+    cluster.psql("VACUUM sms_api.outbox", check=True)
+    s.query("BEGIN")
+    c0, t0 = s.cpu(), time.time()
+    n = s.query(TIMED % (extra, rows))
+    t1, c1 = time.time(), s.cpu()
+    s.query("ROLLBACK")
+    if n != str(rows):
+        raise RuntimeError("queued %r rows, not %d" % (n, rows))
+    return t1 - t0, c1 - c0
+
+
+def keyed(round_no):
+    return ", dedupe_key => 'order-%d-' || g" % round_no
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--rows", type=int, default=100000)
+    ap.add_argument("--rounds", type=int, default=5)
+    args = ap.parse_args()
+    root, sim, cluster = harness.simulator_and_cluster("sms_api_bench_dedupe.", {
+        "sms_api.status_poll_interval_ms": 0, "jit": "off"})
+    try:
+        cluster.init().start()
+        cluster.psql("CREATE EXTENSION sms_api")
+        s = Session(cluster)
+        timed(cluster, s, "", 10000)                    # warm both paths
+        timed(cluster, s, keyed(0), 10000)
+        plain, with_keys = [], []
+        for i in range(1, args.rounds + 1):
+            with_keys.append(timed(cluster, s, keyed(i), args.rows))
+            plain.append(timed(cluster, s, "", args.rows))
+            print("round %d: distinct keys %.3f s (CPU %.2f s), no key %.3f s (CPU %.2f s)"
+                  % ((i,) + with_keys[-1] + plain[-1]), flush=True)
+        s.close()
+        wall = statistics.median(p[0] / k[0] for p, k in zip(plain, with_keys))
+        cpu = statistics.median(p[1] / k[1] for p, k in zip(plain, with_keys))
+        print("queueing with dedupe keys: %d rows, median ratio no-key/keyed = %.2fx wall clock, "
+              "%.2fx backend CPU (target >= 0.80x)" % (args.rows, wall, cpu))
+    finally:
+        cluster.stop()
+        sim.stop()
+        harness.subprocess.run(["rm", "-rf", root])
+
+
+if __name__ == "__main__":
+    main()
