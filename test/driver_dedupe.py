@@ -78,15 +78,17 @@ def race(ctx, key, buffered, first_commits):
     rolls back: the row stays) or the first rolls back (the second gets a row of
     its own and commits)."""
     quiet_worker(ctx)
-    first, second = Racer(ctx), Racer(ctx)
+    first, second, gate = Racer(ctx), Racer(ctx), Racer(ctx)
     try:
         pid2 = second.query("SELECT pg_backend_pid()")
         first.query("BEGIN")
         if buffered:
             pid1 = first.query("SELECT pg_backend_pid()")
-            # the row stays buffered (unwritten) until this statement ends
-            first.send((QUEUE % ("first", key)) + ", pg_sleep(1.5)")
-            wait_event(ctx, pid1, "PgSleep")
+            # the row stays buffered (unwritten) until this statement ends,
+            # which it does once the gate lets it take lock 777
+            gate.query("SELECT pg_advisory_lock(777)")
+            first.send((QUEUE % ("first", key)) + ", pg_advisory_xact_lock(777)")
+            wait_event(ctx, pid1, "advisory")
         else:
             first.send(QUEUE % ("first", key))
         if not buffered:
@@ -95,6 +97,7 @@ def race(ctx, key, buffered, first_commits):
         second.send(QUEUE % ("second", key))
         if buffered:
             wait_event(ctx, pid2, "advisory")
+            gate.query("SELECT pg_advisory_unlock(777)")
             id1 = first.result().split("|")[0]
         # written now: the second waits on the first's transaction
         wait_event(ctx, pid2, "transactionid")
@@ -122,6 +125,7 @@ def race(ctx, key, buffered, first_commits):
     finally:
         first.close()
         second.close()
+        gate.close()
         sql(ctx, "DELETE FROM sms_api.outbox WHERE dedupe_key = '%s'" % key)
 
 
