@@ -350,3 +350,21 @@ CREATE UNIQUE INDEX outbox_dedupe_key ON sms_api.outbox (dedupe_key)
     WHERE dedupe_key IS NOT NULL;
 COMMENT ON COLUMN sms_api.outbox.dedupe_key IS
   'The key sms_queue was given (at most 200 characters): queueing it again returns this row''s id until the row is pruned';
+-- Opt-out ---------------------------------------------------------------------
+
+-- Destinations that are never sent to: added by a reply whose whole text is
+-- one of sms_api.opt_out_keywords (source 'reply'), removed by one of
+-- sms_api.opt_in_keywords only if a reply added them, or added and removed
+-- by hand (source 'manual'). A destination is stored as sends normalise
+-- it: digits only, no '+'.
+CREATE TABLE sms_api.opt_out (
+    destination  text PRIMARY KEY CHECK (destination ~ '^[0-9]{1,15}$'),
+    keyword      text,
+    provider     text,
+    opted_out_at timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    source       text NOT NULL DEFAULT 'manual' CHECK (source IN ('reply', 'manual'))
+);
+COMMENT ON TABLE sms_api.opt_out IS
+  'Destinations never sent to (SM005 on a send, failed at no request in the outbox): by reply keyword (source reply) or by hand (manual)';
+REVOKE ALL ON sms_api.opt_out FROM PUBLIC;
+SELECT pg_catalog.pg_extension_config_dump('sms_api.opt_out', '');

@@ -22,6 +22,8 @@
  *		  again, all rows of the request at the same time, after a backoff
  *		  of about 1 s, 2 s, 4 s ... up to 5 minutes (Retry-After honoured);
  *		  'failed' after queue_max_attempts;
+ *		- the destination opted out (sms_api.opt_out): 'failed' in the
+ *		  claim's transaction, at no request;
  *		- not sent at all (the provider could get no credentials: its token
  *		  endpoint down, say): 'queued' again after that provider's own
  *		  backoff, no attempt counted.
@@ -53,6 +55,7 @@
 #include "core/backoff.h"
 #include "core/drain.h"
 #include "core/guc.h"
+#include "core/optout.h"
 #include "http/http.h"
 #include "core/shmem.h"
 #include "core/sms_api.h"
@@ -65,6 +68,7 @@ typedef struct Row
 	int			provider;		/* index in providers[] */
 	int			attempts;		/* requests made for it before this one */
 	char	   *invalid;		/* why it cannot be sent at all, or NULL */
+	bool		opted_out;		/* its destination is in sms_api.opt_out */
 	char	   *batch_key;		/* rows with equal keys may share a request */
 	char	   *next;			/* the next active provider of its route, or NULL */
 	SmsMessage	msg;			/* UTF-8, as the codec wants it */
@@ -274,7 +278,7 @@ claim_sql(void)
 					 "(SELECT u.p FROM sms_api.route r, pg_catalog.unnest(r.providers) WITH ORDINALITY AS u(p, i) "
 					 "WHERE r.prefix = o.route_prefix AND u.p <> o.provider AND u.p = ANY ($3) "
 					 "AND u.i > coalesce(pg_catalog.array_position(r.providers, o.provider), 0) "
-					 "ORDER BY u.i LIMIT 1)",
+					 "ORDER BY u.i LIMIT 1), " OPTOUT_CLAIM_SQL("$4"),
 					 MAX_STORED_TEXT_BYTES(MAX_MESSAGE_TEXT), MAX_STORED_TEXT_BYTES(MAX_CORRELATION_ID),
 					 MAX_STORED_TEXT_BYTES(MAX_EXTRA_INFO), MAX_STORED_TEXT_BYTES(MAX_NAME_TEXT),
 					 MAX_STORED_TEXT_BYTES(MAX_NAME_TEXT), options_big);
@@ -411,7 +415,7 @@ static int
 claim_provider(int p, Row *rows, int room)
 {
 	const Provider *prov = providers[p];
-	Datum		args[3];
+	Datum		args[4];
 	Row		  **sorted;
 	int			n;
 	int			nsorted = 0;
@@ -420,6 +424,7 @@ claim_provider(int p, Row *rows, int room)
 	args[0] = Int32GetDatum(Min(claim_limit(prov), room));
 	args[1] = CStringGetTextDatum(prov->name);
 	args[2] = active_providers();
+	args[3] = BoolGetDatum(optout_enforce);
 	if (SPI_execute_plan(claim_plan, args, NULL, false, 0) != SPI_OK_UPDATE_RETURNING)
 		elog(ERROR, "could not claim outbox rows");
 
@@ -438,6 +443,12 @@ claim_provider(int p, Row *rows, int room)
 		r->id = DatumGetInt64(SPI_getbinval(tup, desc, 1, &isnull));
 		r->provider = p;
 		r->attempts = DatumGetInt32(SPI_getbinval(tup, desc, 2, &isnull));
+		if (DatumGetBool(SPI_getbinval(tup, desc, 16, &isnull)))
+		{
+			r->opted_out = true;
+			r->destination = "";
+			continue;
+		}
 		if (DatumGetBool(SPI_getbinval(tup, desc, 14, &isnull)) && !isnull)
 		{
 			r->invalid = "a text of the row is far over its limit, or a time of it infinite";
@@ -501,7 +512,7 @@ claim_provider(int p, Row *rows, int room)
 bool
 drain_claim(void)
 {
-	Oid			types[3] = {INT4OID, TEXTOID, TEXTARRAYOID};
+	Oid			types[4] = {INT4OID, TEXTOID, TEXTARRAYOID, BOOLOID};
 	Row		   *rows;
 	int			room = 0;
 
@@ -516,7 +527,7 @@ drain_claim(void)
 	SPI_connect();
 	move_from_inactive();
 	if (claim_plan == NULL)
-		claim_plan = keep(prepare_generic(claim_sql(), 3, types));
+		claim_plan = keep(prepare_generic(claim_sql(), 4, types));
 	for (int p = 0; p < nproviders; p++)
 		if (provider_active(p))
 			claimed += claim_provider(p, rows + claimed, room - claimed);
@@ -524,7 +535,9 @@ drain_claim(void)
 
 	/* what cannot be sent fails now, at no request, in the claim's transaction */
 	for (int i = 0; i < claimed; i++)
-		if (rows[i].invalid != NULL)
+		if (rows[i].opted_out)
+			outcome_add(OUT_INVALID, &rows[i], OPTOUT_ERROR);
+		else if (rows[i].invalid != NULL)
 			outcome_add(OUT_INVALID, &rows[i],
 						psprintf("22001: not sent: %s (the row was queued before this limit existed)",
 								 rows[i].invalid));

@@ -21,6 +21,7 @@
 #include "utils/memutils.h"
 
 #include "core/guc.h"
+#include "core/optout.h"
 #include "core/provider.h"
 #include "core/sms_api.h"
 
@@ -328,6 +329,7 @@ settings_define(bool preloading)
 								   PGC_POSTMASTER, 0,
 								   NULL, NULL, NULL);
 
+	optout_define_settings();
 	providers_define_settings(preloading);
 
 #if PG_VERSION_NUM >= 150000

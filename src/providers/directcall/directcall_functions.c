@@ -17,6 +17,7 @@
 #include "utils/builtins.h"
 #include "utils/timestamp.h"
 
+#include "core/optout.h"
 #include "core/scrub.h"
 #include "core/sms_api.h"
 #include "providers/directcall/directcall.h"
@@ -190,6 +191,7 @@ directcall_send(PG_FUNCTION_ARGS)
 	}
 	sms_api_require_writable("sms_api.directcall_send()");
 	directcall_require_settings();
+	optout_refuse(s.destinations, s.ndestinations, "sms_api.directcall_send()");
 
 	directcall_build_call(&s, &call);
 	api_call_or_raise(&call, &res);

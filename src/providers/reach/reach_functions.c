@@ -17,6 +17,7 @@
 #include "utils/builtins.h"
 #include "utils/timestamp.h"
 
+#include "core/optout.h"
 #include "core/sms_api.h"
 #include "core/srf.h"
 #include "providers/reach/reach.h"
@@ -152,6 +153,8 @@ reach_send(PG_FUNCTION_ARGS)
 	}
 	sms_api_require_writable("sms_api.reach_send()");
 	reach_require_settings();
+
+	optout_refuse(&msisdn, 1, "sms_api.reach_send()");
 
 	body = reach_encode_send(msisdn, NULL, 0, utf8(message), utf8(id), &len);
 	return send_and_return(fcinfo, "/messages/send_to_contact", body, len);

@@ -15,6 +15,7 @@
 #include "utils/timestamp.h"
 
 #include "core/datum.h"
+#include "core/optout.h"
 #include "providers/reach/reach.h"
 
 #define NCOLS 18
@@ -58,7 +59,9 @@ static const char *const merge_sql =
 "created_on = coalesce(EXCLUDED.created_on, t.created_on), "
 "created_by = coalesce(EXCLUDED.created_by, t.created_by), "
 "type = coalesce(EXCLUDED.type, t.type), "
-"updated_at = EXCLUDED.updated_at";
+"updated_at = EXCLUDED.updated_at"
+/* the replies first stored here may opt their senders out or in */
+OPTOUT_RETURNING("t", "CASE WHEN t.direction = 'MO' THEN t.msisdn END", "message", "created_on");
 
 static SPIPlanPtr merge_plan = NULL;
 
@@ -152,9 +155,10 @@ reach_store(const ReachMessage *msgs, int n)
 			elog(ERROR, "could not prepare the reach_message merge: %s",
 				 SPI_result_code_string(SPI_result));
 	}
-	if (SPI_execute_plan(merge_plan, params, NULL, false, 0) != SPI_OK_INSERT)
+	if (SPI_execute_plan(merge_plan, params, NULL, false, 0) != SPI_OK_INSERT_RETURNING)
 		elog(ERROR, "could not merge into sms_api.reach_message");
 	merged = SPI_processed;
+	optout_from_replies("reach", SPI_tuptable, merged);
 	SPI_finish();
 	return merged;
 }

@@ -22,6 +22,7 @@
 #include "core/api.h"
 #include "providers/sinch/sinch_api.h"
 #include "providers/sinch/codec.h"
+#include "core/optout.h"
 #include "core/scrub.h"
 #include "providers/sinch/send_result.h"
 #include "core/sms_api.h"
@@ -98,7 +99,11 @@ describe(const ApiError *err)
 					err->detail ? ": " : "", err->detail ? err->detail : "");
 }
 
-/* Send one request of n messages and put its n result rows. */
+/*
+ * Send one request of the n messages that have not opted out, and put the
+ * n result rows in input order (an opted-out one with its error, at no
+ * request; none at all when every one has).
+ */
 static void
 send_chunk(BulkRun *run, const BulkMessage *msgs, int n)
 {
@@ -110,55 +115,85 @@ send_chunk(BulkRun *run, const BulkMessage *msgs, int n)
 	BulkAccepted *items = palloc0(n * sizeof(BulkAccepted));
 	pg_uuid_t	batch_id;
 	bool		has_batch_id = false;
-	bool		ok;
+	bool		ok = true;
+	bool	   *opted = palloc(n * sizeof(bool));
+	char	  **destinations = palloc(n * sizeof(char *));
+	const BulkMessage *sending = msgs;
+	int			nsending = n;
+	char	   *error = NULL;
 
-	body = codec_bulk_request(run->common, run->defaults_json, run->root_json, msgs, n, &len);
-	ok = api_request(&sinch_send, "POST", "/v1/send-bulk-sms", NULL, body, len, &res, &err);
-	if (ok)
+	for (int i = 0; i < n; i++)
+		destinations[i] = (char *) msgs[i].destination;
+	if (optout_mark(destinations, n, opted) > 0)
 	{
-		const char *problem = codec_bulk_answer(res.body, res.body_len, n,
-												&batch_id, &has_batch_id, items);
+		BulkMessage *kept = palloc(n * sizeof(BulkMessage));
 
-		if (problem != NULL)
-		{
-			ok = false;
-			err.sqlstate = ERRCODE_SMS_API_BAD_ANSWER;
-			err.message = "the SMS API answered something unusable to a bulk send";
-			err.detail = psprintf("%s The messages may have been sent.", problem);
-			err.hint = "Check with sms_api.sms_status() before sending them again.";
-		}
-	}
-	if (!ok && !run->any_accepted)
-		api_raise(&err);
-
-	if (ok)
-	{
-		pg_uuid_t  *ids = palloc(n * sizeof(pg_uuid_t));
-		char	  **correlation_ids = palloc(n * sizeof(char *));
-		char	  **destinations = palloc(n * sizeof(char *));
-
+		nsending = 0;
 		for (int i = 0; i < n; i++)
+			if (!opted[i])
+				kept[nsending++] = msgs[i];
+		sending = kept;
+	}
+
+	if (nsending > 0)
+	{
+		body = codec_bulk_request(run->common, run->defaults_json, run->root_json,
+								  sending, nsending, &len);
+		ok = api_request(&sinch_send, "POST", "/v1/send-bulk-sms", NULL, body, len, &res, &err);
+		if (ok)
+		{
+			const char *problem = codec_bulk_answer(res.body, res.body_len, nsending,
+													&batch_id, &has_batch_id, items);
+
+			if (problem != NULL)
+			{
+				ok = false;
+				err.sqlstate = ERRCODE_SMS_API_BAD_ANSWER;
+				err.message = "the SMS API answered something unusable to a bulk send";
+				err.detail = psprintf("%s The messages may have been sent.", problem);
+				err.hint = "Check with sms_api.sms_status() before sending them again.";
+			}
+		}
+		if (!ok && !run->any_accepted)
+			api_raise(&err);
+	}
+
+	if (nsending > 0 && ok)
+	{
+		pg_uuid_t  *ids = palloc(nsending * sizeof(pg_uuid_t));
+		char	  **correlation_ids = palloc(nsending * sizeof(char *));
+		char	  **sent_to = palloc(nsending * sizeof(char *));
+
+		for (int i = 0; i < nsending; i++)
 		{
 			scrub_text(items[i].correlation_id);
 			ids[i] = items[i].id;
 			correlation_ids[i] = items[i].correlation_id ?
-				items[i].correlation_id : (char *) msgs[i].correlation_id;
-			destinations[i] = (char *) msgs[i].destination;
+				items[i].correlation_id : (char *) sending[i].correlation_id;
+			sent_to[i] = (char *) sending[i].destination;
 		}
-		store_sent(n, ids, correlation_ids, destinations);
+		store_sent(nsending, ids, correlation_ids, sent_to);
 		run->any_accepted = true;
-		for (int i = 0; i < n; i++)
-			put_row(run, &msgs[i], &items[i], has_batch_id ? &batch_id : NULL, NULL);
 	}
-	else
+	else if (nsending > 0)
 	{
-		char	   *error = describe(&err);
-
+		error = describe(&err);
 		if (run->first_error == NULL)
 			run->first_error = MemoryContextStrdup(run->call_cxt, error);
-		for (int i = 0; i < n; i++)
-			put_row(run, &msgs[i], NULL, NULL, error);
-		run->not_accepted += n;
+		run->not_accepted += nsending;
+	}
+	for (int i = 0, j = 0; i < n; i++)
+	{
+		if (opted[i])
+			put_row(run, &msgs[i], NULL, NULL, OPTOUT_ERROR);
+		else
+		{
+			if (ok)
+				put_row(run, &sending[j], &items[j], has_batch_id ? &batch_id : NULL, NULL);
+			else
+				put_row(run, &sending[j], NULL, NULL, error);
+			j++;
+		}
 	}
 	MemoryContextSwitchTo(old);
 	MemoryContextReset(run->chunk_cxt);

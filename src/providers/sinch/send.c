@@ -13,6 +13,7 @@
 #include "core/api.h"
 #include "providers/sinch/sinch_api.h"
 #include "providers/sinch/codec.h"
+#include "core/optout.h"
 #include "core/scrub.h"
 #include "providers/sinch/send_result.h"
 #include "core/sms_api.h"
@@ -77,6 +78,7 @@ sms_send(PG_FUNCTION_ARGS)
 	tupdesc = result_tupdesc(fcinfo);
 
 	message_from_args(fcinfo, &msg);
+	optout_refuse(&msg.destination, 1, "sms_api.sms_send()");
 	body = codec_send_request(&msg, &body_len);
 	api_request_or_raise(&sinch_send, "POST", "/v1/send-sms", NULL, body, body_len, &res);
 

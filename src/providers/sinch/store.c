@@ -29,6 +29,7 @@
 #include "utils/timestamp.h"
 
 #include "core/deferred.h"
+#include "core/optout.h"
 #include "providers/sinch/store.h"
 
 /* Milliseconds from the Unix epoch to PostgreSQL's (2000-01-01). */
@@ -182,7 +183,7 @@ execute(SPIPlanPtr plan, int ncols, Column *cols, int n)
 	for (int i = 0; i < ncols; i++)
 		params[i] = column_array(&cols[i], n);
 	rc = SPI_execute_plan(plan, params, NULL, false, 0);
-	if (rc != SPI_OK_INSERT)
+	if (rc != SPI_OK_INSERT && rc != SPI_OK_INSERT_RETURNING)
 		elog(ERROR, "merge failed: %s", SPI_result_code_string(rc));
 	processed = SPI_processed;
 	return processed;
@@ -576,14 +577,18 @@ store_mos(const MoList *list)
 		exprs[0] = "excluded.id";
 		for (int c = 1; c < MO_COLS; c++)
 			exprs[c] = psprintf("coalesce(excluded.%s, m.%s)", mo_names[c], mo_names[c]);
-		mo_plan = prepare(upsert_sql("sms_api.mo_message", "m", mo_names, exprs, MO_COLS,
-									 psprintf("SELECT DISTINCT ON (u.id) u.*, pg_catalog.now() "
-											  "FROM (SELECT %s) AS u ORDER BY u.id",
-											  unnest_columns(MO_COLS, cols, mo_names)),
-									 "stored_at"),
+		/* the replies first stored here may opt their senders out or in */
+		mo_plan = prepare(psprintf("%s%s",
+								   upsert_sql("sms_api.mo_message", "m", mo_names, exprs, MO_COLS,
+											  psprintf("SELECT DISTINCT ON (u.id) u.*, pg_catalog.now() "
+													   "FROM (SELECT %s) AS u ORDER BY u.id",
+													   unnest_columns(MO_COLS, cols, mo_names)),
+											  "stored_at"),
+								   OPTOUT_RETURNING("m", "m.source", "message_text", "received_at")),
 						  MO_COLS, cols);
 	}
 	merged = execute(mo_plan, MO_COLS, cols, n);
+	optout_from_replies("sinch", SPI_tuptable, merged);
 	SPI_finish();
 	pending.mos += merged;
 	return merged;
