@@ -9,7 +9,7 @@ import sys
 
 SMS = re.compile(r"sms_api\.so|\((?:http|api|json|json_answer|validate|send|bulk|query|store|"
                  r"worker|drain|outbox|trigger|ingest|admin|shmem|guc|ratelimit|srf|sms_api|"
-                 r"credential|route|datum|jsonc|scrub|backoff|registry|"
+                 r"credential|route|optout|optout_keyword|datum|jsonc|scrub|backoff|registry|"
                  r"directcall_[a-z]+|reach_[a-z]+|sinch_[a-z]+)\.c:")
 FRAME = re.compile(r"^\s+(?:at|by) 0x[0-9A-F]+: (.*)$")
 

@@ -4,11 +4,14 @@
  *		of messages, sent in requests of at most 1000, one result row per
  *		message in input order.
  *
- * Every message is validated before the first request. If the first
- * request fails the call raises; once anything was accepted it never
- * raises for an API failure: the messages of a failed request come back
- * with id NULL and error set, and a WARNING counts them. Only one
- * request's worth of JSON and decoded answer is held at a time.
+ * Every message is validated before the first request. A message to a
+ * destination in sms_api.opt_out is not sent: its row comes back with
+ * error set (SM005), and a request whose messages all opted out is not
+ * made. If the first request fails the call raises; once anything was
+ * accepted it never raises for an API failure: the messages of a failed
+ * request come back with id NULL and error set, and a WARNING counts
+ * them. Only one request's worth of JSON and decoded answer is held at a
+ * time.
  */
 #include "postgres.h"
 
