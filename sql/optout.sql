@@ -105,6 +105,7 @@ SELECT destination, keyword, source FROM sms_api.opt_out WHERE destination = '55
 SELECT mo('5511900000401', 'STOP', '11111111-0000-4000-8000-000000000401') AS first;
 DELETE FROM sms_api.opt_out WHERE destination = '5511900000401';
 SELECT mo('5511900000401', 'STOP', '11111111-0000-4000-8000-000000000401') AS again;
+SELECT mo('5511900000401', 'Stop!', '11111111-0000-4000-8000-000000000401') AS again_changed;
 SELECT count(*) AS opted_again FROM sms_api.opt_out WHERE destination = '5511900000401';
 -- within one batch the sender's last keyword counts
 SELECT sms_api.ingest(jsonb_build_array(
@@ -153,11 +154,12 @@ ALTER SYSTEM SET sms_api.opt_out_keywords = 'STOP,,BAJA';
 ALTER SYSTEM SET sms_api.opt_out_keywords = 'STOP!';
 ALTER SYSTEM SET sms_api.opt_in_keywords = 'START, start';
 ALTER SYSTEM SET sms_api.opt_in_keywords = 'Sí, Sim';
-ALTER SYSTEM SET sms_api.opt_out_keywords = 'Fim, Não quero';
+ALTER SYSTEM SET sms_api.opt_out_keywords = 'Fim, Não quero, Voilà';
 SELECT pg_reload_conf();
 SELECT pg_sleep(0.2);
 SHOW sms_api.opt_out_keywords;
-SELECT mo('5511900000601', 'FIM'), mo('5511900000602', 'nao QUERO.'), mo('5511900000603', 'STOP');
+SELECT mo('5511900000601', 'FIM'), mo('5511900000602', 'nao QUERO.'), mo('5511900000603', 'STOP'),
+       mo('5511900000604', 'voila!');
 SELECT mo('5511900000602', 'si');
 SELECT destination, keyword FROM sms_api.opt_out WHERE destination LIKE '55119000006%' ORDER BY destination;
 ALTER SYSTEM RESET sms_api.opt_out_keywords;

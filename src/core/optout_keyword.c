@@ -191,9 +191,10 @@ keywords_check(char **newval, void **extra, GucSource source)
 		const char *stop = comma ? comma : p + strlen(p);
 		int			len;
 
-		while (start < stop && is_space((unsigned char) *start))
+		/* ASCII white space only: a byte 0xA0 may be part of a letter */
+		while (start < stop && is_space((unsigned char) *start) && !IS_HIGHBIT_SET(*start))
 			start++;
-		while (stop > start && is_space((unsigned char) stop[-1]))
+		while (stop > start && is_space((unsigned char) stop[-1]) && !IS_HIGHBIT_SET(stop[-1]))
 			stop--;
 		len = stop - start;
 		if (len == 0)
