@@ -73,6 +73,7 @@ opted_out(const char *destination)
 	return found;
 }
 
+/* A probe per destination (OFFSET 0: see OPTOUT_CLAIM_SQL), in one statement. */
 int
 optout_mark(char *const *destinations, int n, bool *opted)
 {
@@ -86,7 +87,7 @@ optout_mark(char *const *destinations, int n, bool *opted)
 	SPI_connect();
 	if (many_plan == NULL)
 		many_plan = prepare_kept("SELECT u.i::int4 FROM pg_catalog.unnest($1::text[]) WITH ORDINALITY AS u(d, i) "
-								 "WHERE EXISTS (SELECT FROM sms_api.opt_out x WHERE x.destination = u.d)",
+								 "WHERE EXISTS (SELECT FROM sms_api.opt_out x WHERE x.destination = u.d OFFSET 0)",
 								 1, types);
 	args[0] = datum_text_array(destinations, n);
 	if (SPI_execute_plan(many_plan, args, NULL, true, 0) != SPI_OK_SELECT)

@@ -19,9 +19,16 @@ extern bool optout_enforce;
 
 extern void optout_define_settings(void);
 
-/* The drain's claim: a boolean per outbox row o, whether to fail it unsent. */
+/*
+ * The drain's claim: a boolean per outbox row o, whether to fail it unsent.
+ * OFFSET 0 keeps the EXISTS a primary-key probe per claimed row: without
+ * it the planner may hash the whole table once per claim, which costs what
+ * the table holds (measured: 500 ms for 100,000 rows, 42 ms of probes for
+ * a claim of 8,000).
+ */
 #define OPTOUT_CLAIM_SQL(enforce_param) \
-	"(" enforce_param "::bool AND EXISTS (SELECT FROM sms_api.opt_out x WHERE x.destination = o.destination))"
+	"(" enforce_param "::bool AND EXISTS (SELECT FROM sms_api.opt_out x " \
+	"WHERE x.destination = o.destination OFFSET 0))"
 
 /*
  * Raise SM005 if any of the n destinations (normalised, server encoding)
