@@ -158,7 +158,7 @@ ALTER SYSTEM SET sms_api.opt_in_keywords = 'START, start';
 ALTER SYSTEM SET sms_api.opt_in_keywords = 'Sí, Sim';
 ALTER SYSTEM SET sms_api.opt_out_keywords = 'Fim, Não quero, Voilà';
 SELECT pg_reload_conf();
-SELECT pg_sleep(0.2);
+SELECT pg_sleep(1);
 SHOW sms_api.opt_out_keywords;
 SELECT mo('5511900000601', 'FIM'), mo('5511900000602', 'nao QUERO.'), mo('5511900000603', 'STOP'),
        mo('5511900000604', 'voila!');
@@ -167,7 +167,7 @@ SELECT destination, keyword FROM sms_api.opt_out WHERE destination LIKE '5511900
 ALTER SYSTEM RESET sms_api.opt_out_keywords;
 ALTER SYSTEM RESET sms_api.opt_in_keywords;
 SELECT pg_reload_conf();
-SELECT pg_sleep(0.2);
+SELECT pg_sleep(1);
 SHOW sms_api.opt_out_keywords;
 SHOW sms_api.opt_in_keywords;
 
@@ -184,7 +184,7 @@ SELECT destination, error FROM sms_api.sms_send_bulk(ARRAY['5511900000103'], 'en
 RESET sms_api.opt_out_enforce;
 ALTER SYSTEM SET sms_api.opt_out_enforce = off;
 SELECT pg_reload_conf();
-SELECT pg_sleep(0.2);
+SELECT pg_sleep(1);
 SELECT sms_api.sms_queue('5511900000104', 'drained with enforce off') > 0 AS queued;
 SELECT wait_until('SELECT settled()');
 SELECT state FROM sms_api.outbox WHERE message_text = 'drained with enforce off';
