@@ -425,7 +425,8 @@ api_request_many(const ApiCall *calls, int n, ApiDone done, void *arg)
 			continue;
 		}
 		t->prepare(&reqs[m], &calls[i]);
-		ratelimit_acquire(t->limiter, *t->rate);
+		/* each starts at its own slot, not all at the last one's */
+		reqs[m].not_before = ratelimit_book(t->limiter, *t->rate, m == 0);
 		index[m++] = i;
 	}
 	if (m > 0)

@@ -14,6 +14,10 @@
  * without booking, and a caller cancelled while waiting for its booked slot
  * gives it back when nobody booked after it. Callers who walk away can
  * therefore hold up the others by at most one horizon, however many they are.
+ * A caller sending several requests at once books the first that way and
+ * the others at once after it, wherever they fall: waiting for a later
+ * booking would make the earlier requests miss their slots, and go out
+ * together with whoever came next.
  */
 #include "postgres.h"
 
@@ -43,20 +47,26 @@ wait_until(TimestampTz until)
 	}
 }
 
-void
-ratelimit_acquire(int limiter, int rate)
+/*
+ * Book the next free start on the limiter, waiting while it is beyond the
+ * horizon unless told not to; the interval is the limiter's at that rate.
+ * 0 if unlimited.
+ */
+static TimestampTz
+book(int limiter, int rate, bool within_horizon, int64 *interval_out)
 {
-	volatile int64 interval;
+	int64		interval;
 	int64		horizon;
-	volatile TimestampTz slot;
+	TimestampTz slot;
 
 	Assert(limiter >= 0 && limiter < RATELIMIT_SLOTS);
 	if (rate <= 0)
-		return;
+		return 0;
 	interval = 1000000 / rate;
 	if (rate <= 100)
 		interval += interval / 20;
 	horizon = Max(interval, RATELIMIT_HORIZON_US);
+	*interval_out = interval;
 
 	for (;;)
 	{
@@ -65,15 +75,32 @@ ratelimit_acquire(int limiter, int rate)
 
 		SpinLockAcquire(&sms_api_shared->mutex);
 		slot = Max(sms_api_shared->next_start[limiter], now);
-		booked = slot - now <= horizon;
+		booked = !within_horizon || slot - now <= horizon;
 		if (booked)
 			sms_api_shared->next_start[limiter] = slot + interval;
 		SpinLockRelease(&sms_api_shared->mutex);
 		if (booked)
-			break;
+			return slot;
 		wait_until(slot - horizon);
 	}
+}
 
+TimestampTz
+ratelimit_book(int limiter, int rate, bool first)
+{
+	int64		interval;
+
+	return book(limiter, rate, first, &interval);
+}
+
+void
+ratelimit_acquire(int limiter, int rate)
+{
+	int64		interval = 0;
+	volatile TimestampTz slot = book(limiter, rate, true, &interval);
+
+	if (slot == 0)
+		return;
 	PG_TRY();
 	{
 		wait_until(slot);

@@ -14,6 +14,7 @@
 #include "lib/stringinfo.h"
 #include "miscadmin.h"
 #include "utils/memutils.h"
+#include "utils/timestamp.h"
 
 #include "core/guc.h"
 #include "http/http.h"
@@ -491,12 +492,14 @@ report_finished(Transfer *t, HttpResult *res, int n, HttpDone done, void *arg)
 }
 
 /*
- * Run the transfers to their end, handing each result to done() as soon as
- * it is complete while the others go on; an interrupt, or an error raised
- * by done(), propagates after every handle is released.
+ * Run the transfers to their end, each started at its not_before, handing
+ * each result to done() as soon as it is complete (and every transfer has
+ * started) while the others go on; an interrupt, or an error raised by
+ * done(), propagates after every handle is released.
  */
 static void
-run_transfers(Transfer *t, HttpResult *res, int n, HttpDone done, void *arg)
+run_transfers(const HttpRequest *reqs, Transfer *t, HttpResult *res, int n,
+			  HttpDone done, void *arg)
 {
 	volatile int added = 0;
 
@@ -505,25 +508,39 @@ run_transfers(Transfer *t, HttpResult *res, int n, HttpDone done, void *arg)
 		CURLMcode	mc;
 		int			running = 1;
 
-		for (; added < n; added++)
-		{
-			mc = curl_multi_add_handle(multi, handles[added]);
-			if (mc != CURLM_OK)
-				ereport(ERROR,
-						(errcode(ERRCODE_INTERNAL_ERROR),
-						 errmsg("could not start an HTTP transfer: %s", curl_multi_strerror(mc))));
-		}
 		for (;;)
 		{
+			long		wait_ms = HTTP_POLL_SLICE_MS;
+
+			for (; added < n && reqs[added].not_before <= GetCurrentTimestamp(); added++)
+			{
+				mc = curl_multi_add_handle(multi, handles[added]);
+				if (mc != CURLM_OK)
+					ereport(ERROR,
+							(errcode(ERRCODE_INTERNAL_ERROR),
+							 errmsg("could not start an HTTP transfer: %s", curl_multi_strerror(mc))));
+			}
 			mc = curl_multi_perform(multi, &running);
 			if (mc != CURLM_OK)
 				ereport(ERROR,
 						(errcode(ERRCODE_INTERNAL_ERROR),
 						 errmsg("HTTP transfer failed: %s", curl_multi_strerror(mc))));
-			report_finished(t, res, n, done, arg);
-			if (running == 0)
+			/*
+			 * What done() does (a transaction, say) waits until every
+			 * transfer has started: it must not make the next one late.
+			 */
+			report_finished(t, res, n, added == n ? done : NULL, arg);
+			if (running == 0 && added == n)
 				break;
-			mc = curl_multi_poll(multi, NULL, 0, HTTP_POLL_SLICE_MS, NULL);
+			if (added < n)
+			{
+				long		secs;
+				int			usecs;
+
+				TimestampDifference(GetCurrentTimestamp(), reqs[added].not_before, &secs, &usecs);
+				wait_ms = Min(wait_ms, secs * 1000 + (usecs + 999) / 1000);
+			}
+			mc = curl_multi_poll(multi, NULL, 0, (int) wait_ms, NULL);
 			if (mc != CURLM_OK)
 				ereport(ERROR,
 						(errcode(ERRCODE_INTERNAL_ERROR),
@@ -646,7 +663,7 @@ http_perform_many(const HttpRequest *reqs, HttpResult *res, int n,
 	free_mimes();
 	for (int i = 0; i < n; i++)
 		set_options(i, &reqs[i], &t[i].buf, headers_for(i, &reqs[i]), t[i].errbuf);
-	run_transfers(t, res, n, done, arg);
+	run_transfers(reqs, t, res, n, done, arg);
 	free_mimes();
 	for (int i = 0; i < n; i++)
 		if (!t[i].reported)

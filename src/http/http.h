@@ -6,6 +6,8 @@
 #ifndef SMS_API_HTTP_H
 #define SMS_API_HTTP_H
 
+#include "datatype/timestamp.h"
+
 typedef enum HttpOutcome
 {
 	HTTP_ANSWERED,				/* an HTTP status arrived, see status */
@@ -51,6 +53,7 @@ typedef struct HttpRequest
 	const HttpFormPart *form;	/* a multipart POST instead of body, or NULL */
 	int			nform;
 	uint64		auth_tag;		/* the target's: which credentials it put in */
+	TimestampTz not_before;		/* of several, start no earlier (0: at once) */
 } HttpRequest;
 
 /* Add a header to req (at most HTTP_MAX_HEADERS). */
@@ -80,7 +83,8 @@ typedef void (*HttpDone) (int i, HttpResult *res, void *arg);
 
 /*
  * One attempt of each of n (<= HTTP_MAX_PARALLEL) requests, in flight
- * together; done (if not NULL) hears of each as it completes.
+ * together, each started at its not_before (non-decreasing); done (if not
+ * NULL) hears of each as it completes.
  */
 extern void http_perform_many(const HttpRequest *reqs, HttpResult *res, int n,
 							  HttpDone done, void *arg);
