@@ -368,3 +368,53 @@ COMMENT ON TABLE sms_api.opt_out IS
   'Destinations never sent to (SM005 on a send, failed at no request in the outbox): by reply keyword (source reply) or by hand (manual)';
 REVOKE ALL ON sms_api.opt_out FROM PUBLIC;
 SELECT pg_catalog.pg_extension_config_dump('sms_api.opt_out', '');
+-- Many databases --------------------------------------------------------------
+
+-- sms_api.database lists up to 16 databases, a worker each: worker_status
+-- gains the database a worker serves and shows every worker of the
+-- cluster, whichever database it is read from. The new row type needs a
+-- new function and view; the grants on the old ones are carried over.
+DO $$
+DECLARE
+  grants text[];
+  g text;
+BEGIN
+  SELECT pg_catalog.array_agg(pg_catalog.format('GRANT %s ON %s %s TO %s%s', a.privilege_type, o.kind, o.name,
+                                CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE pg_catalog.quote_ident(r.rolname) END,
+                                CASE WHEN a.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END))
+    INTO grants
+    FROM (SELECT 'FUNCTION' AS kind, 'sms_api.worker_status_row()' AS name, p.proacl AS acl, p.proowner AS owner
+            FROM pg_catalog.pg_proc p
+           WHERE p.oid = 'sms_api.worker_status_row()'::pg_catalog.regprocedure
+          UNION ALL
+          SELECT 'TABLE', 'sms_api.worker_status', c.relacl, c.relowner
+            FROM pg_catalog.pg_class c
+           WHERE c.oid = 'sms_api.worker_status'::pg_catalog.regclass) o,
+         pg_catalog.aclexplode(o.acl) a
+    LEFT JOIN pg_catalog.pg_roles r ON r.oid = a.grantee
+   WHERE a.grantee <> o.owner;
+  EXECUTE 'DROP VIEW sms_api.worker_status';
+  EXECUTE 'DROP FUNCTION sms_api.worker_status_row()';
+  EXECUTE $f$
+CREATE FUNCTION sms_api.worker_status_row(
+    OUT pid int, OUT database name, OUT state text, OUT started_at timestamptz,
+    OUT last_poll_at timestamptz, OUT last_drain_at timestamptz,
+    OUT requests bigint, OUT messages_sent bigint, OUT statuses_merged bigint,
+    OUT mos_merged bigint, OUT retries bigint, OUT rate_limited bigint,
+    OUT last_error text, OUT last_error_at timestamptz)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'sms_worker_status'
+LANGUAGE C VOLATILE PARALLEL UNSAFE
+$f$;
+  EXECUTE 'CREATE VIEW sms_api.worker_status AS SELECT * FROM sms_api.worker_status_row()';
+  EXECUTE 'REVOKE ALL ON FUNCTION sms_api.worker_status_row() FROM PUBLIC';
+  EXECUTE 'REVOKE ALL ON sms_api.worker_status FROM PUBLIC';
+  IF grants IS NOT NULL THEN
+    FOREACH g IN ARRAY grants LOOP
+      EXECUTE g;
+    END LOOP;
+  END IF;
+END $$;
+COMMENT ON FUNCTION sms_api.worker_status_row() IS 'The rows behind sms_api.worker_status';
+COMMENT ON VIEW sms_api.worker_status IS
+  'Each running background worker of the cluster (one per database of sms_api.database): its database, state and counters since server start';

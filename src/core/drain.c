@@ -939,7 +939,7 @@ drain_send_round(void)
 	{
 		ninflight = n;
 		for (int i = 0; i < n; i++)
-			pg_atomic_fetch_add_u64(&sms_api_shared->providers[inflight[i].rows[0]->provider].requests, 1);
+			pg_atomic_fetch_add_u64(&my_worker->providers[inflight[i].rows[0]->provider].requests, 1);
 		api_request_many(calls, n, batch_done, NULL);
 		ninflight = 0;
 	}
@@ -1126,13 +1126,13 @@ drain_record(void)
 			if (n > 0 && providers[p]->record_sent != NULL)
 				providers[p]->record_sent(n, refs, destinations);
 		}
-		pg_atomic_fetch_add_u64(&sms_api_shared->messages_sent, o->n);
+		pg_atomic_fetch_add_u64(&my_worker->messages_sent, o->n);
 	}
 	/* each provider's counts, for provider_status */
 	for (int kind = 0; kind < OUT_KINDS; kind++)
 		for (int i = 0; i < outcomes[kind].n; i++)
 		{
-			ProviderShared *ps = &sms_api_shared->providers[outcomes[kind].providers[i]];
+			ProviderShared *ps = &my_worker->providers[outcomes[kind].providers[i]];
 
 			if (kind == OUT_SENT)
 				pg_atomic_fetch_add_u64(&ps->messages_sent, 1);

@@ -20,6 +20,7 @@
 #include "utils/guc.h"
 #include "utils/memutils.h"
 
+#include "core/databases.h"
 #include "core/guc.h"
 #include "core/optout.h"
 #include "core/provider.h"
@@ -322,12 +323,12 @@ settings_define(bool preloading)
 	/* postmaster settings can only be defined while preloading */
 	if (preloading)
 		DefineCustomStringVariable("sms_api.database",
-								   "Database the sms_api worker serves.",
-								   NULL,
+								   "Databases the sms_api workers serve, one worker each.",
+								   "A comma-separated list of up to 16 database names.",
 								   &sms_api_database,
 								   "postgres",
-								   PGC_POSTMASTER, 0,
-								   NULL, NULL, NULL);
+								   PGC_POSTMASTER, GUC_LIST_INPUT,
+								   databases_check, databases_assign, NULL);
 
 	optout_define_settings();
 	providers_define_settings(preloading);

@@ -30,6 +30,7 @@
 #include "core/deferred.h"
 #include "core/outbox.h"
 #include "core/shmem.h"
+#include "core/databases.h"
 #include "core/sms_api.h"
 #include "core/provider.h"
 #include "core/route.h"
@@ -40,7 +41,7 @@ PG_FUNCTION_INFO_V1(sms_prune);
 /* Whether this transaction queued anything: then its commit wakes the worker. */
 static bool queued_in_xact = false;
 
-/* The worker sends only from sms_api.database. */
+/* The workers send only from the databases of sms_api.database. */
 static void
 require_served_database(void)
 {
@@ -50,13 +51,13 @@ require_served_database(void)
 	if (checked)
 		return;
 	dbname = get_database_name(MyDatabaseId);
-	if (sms_api_database == NULL || strcmp(dbname, sms_api_database) != 0)
+	if (!database_is_served(dbname))
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("the sms_api worker does not serve database \"%s\"", dbname),
-				 errdetail("sms_api.database is \"%s\"; only its outbox is sent.",
+				 errdetail("sms_api.database is \"%s\"; only the outboxes of the databases it lists are sent.",
 						   sms_api_database ? sms_api_database : ""),
-				 errhint("Queue from that database, or set sms_api.database to \"%s\" and restart the server.",
+				 errhint("Queue from one of them, or add \"%s\" to sms_api.database and restart the server.",
 						 dbname)));
 	checked = true;
 }

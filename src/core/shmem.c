@@ -1,7 +1,8 @@
 /*
  * shmem.c
  *		The extension's shared memory: one fixed-size struct, sized and
- *		initialized at server start (as pg_stat_statements does).
+ *		initialized at server start (as pg_stat_statements does), with a
+ *		slot for each worker.
  */
 #include "postgres.h"
 
@@ -14,6 +15,7 @@
 #include "core/shmem.h"
 
 SmsApiShared *sms_api_shared = NULL;
+WorkerShared *my_worker = NULL;
 
 #if PG_VERSION_NUM >= 150000
 static shmem_request_hook_type prev_shmem_request_hook = NULL;
@@ -44,21 +46,27 @@ shmem_startup(void)
 	{
 		memset(sms_api_shared, 0, sizeof(SmsApiShared));
 		SpinLockInit(&sms_api_shared->mutex);
-		pg_atomic_init_u64(&sms_api_shared->requests, 0);
-		pg_atomic_init_u64(&sms_api_shared->messages_sent, 0);
-		pg_atomic_init_u64(&sms_api_shared->statuses_merged, 0);
-		pg_atomic_init_u64(&sms_api_shared->mos_merged, 0);
-		pg_atomic_init_u64(&sms_api_shared->retries, 0);
-		pg_atomic_init_u64(&sms_api_shared->rate_limited, 0);
 		credential_shmem_init(&sms_api_shared->credentials);
-		for (int p = 0; p < PROVIDER_SLOTS; p++)
+		for (int w = 0; w < MAX_DATABASES; w++)
 		{
-			ProviderShared *ps = &sms_api_shared->providers[p];
+			WorkerShared *ws = &sms_api_shared->workers[w];
 
-			pg_atomic_init_u64(&ps->requests, 0);
-			pg_atomic_init_u64(&ps->messages_sent, 0);
-			pg_atomic_init_u64(&ps->failed, 0);
-			pg_atomic_init_u64(&ps->moved_away, 0);
+			strlcpy(ws->state, "stopped", sizeof(ws->state));
+			pg_atomic_init_u64(&ws->requests, 0);
+			pg_atomic_init_u64(&ws->messages_sent, 0);
+			pg_atomic_init_u64(&ws->statuses_merged, 0);
+			pg_atomic_init_u64(&ws->mos_merged, 0);
+			pg_atomic_init_u64(&ws->retries, 0);
+			pg_atomic_init_u64(&ws->rate_limited, 0);
+			for (int p = 0; p < PROVIDER_SLOTS; p++)
+			{
+				ProviderShared *ps = &ws->providers[p];
+
+				pg_atomic_init_u64(&ps->requests, 0);
+				pg_atomic_init_u64(&ps->messages_sent, 0);
+				pg_atomic_init_u64(&ps->failed, 0);
+				pg_atomic_init_u64(&ps->moved_away, 0);
+			}
 		}
 	}
 	LWLockRelease(AddinShmemInitLock);
@@ -77,45 +85,75 @@ shmem_install_hooks(void)
 	shmem_startup_hook = shmem_startup;
 }
 
-void
-shmem_wake_worker(void)
+/*
+ * A worker notes its database's OID when it connects, so a backend finds
+ * its worker without a catalog lookup (commit callbacks cannot do one).
+ */
+WorkerShared *
+shmem_worker_of_database(void)
 {
+	for (int w = 0; w < MAX_DATABASES; w++)
+	{
+		WorkerShared *ws = &sms_api_shared->workers[w];
+		Oid			database;
+
+		SpinLockAcquire(&sms_api_shared->mutex);
+		database = ws->database;
+		SpinLockRelease(&sms_api_shared->mutex);
+		if (database == MyDatabaseId)
+			return ws;
+	}
+	return NULL;
+}
+
+/*
+ * Wake this database's worker: for everything (sms_api.wake()) or for the
+ * outbox only. Nothing if no worker serves the database.
+ */
+static void
+wake_worker(bool outbox_only)
+{
+	WorkerShared *ws = shmem_worker_of_database();
 	Latch	   *latch;
 
+	if (ws == NULL)
+		return;
 	SpinLockAcquire(&sms_api_shared->mutex);
-	sms_api_shared->wake_requested = true;
-	latch = sms_api_shared->worker_latch;
+	if (outbox_only)
+		ws->outbox_pending = true;
+	else
+		ws->wake_requested = true;
+	latch = ws->latch;
 	SpinLockRelease(&sms_api_shared->mutex);
 	if (latch != NULL)
 		SetLatch(latch);
 }
 
 void
+shmem_wake_worker(void)
+{
+	wake_worker(false);
+}
+
+void
 shmem_notify_outbox(void)
 {
-	Latch	   *latch;
-
-	SpinLockAcquire(&sms_api_shared->mutex);
-	sms_api_shared->outbox_pending = true;
-	latch = sms_api_shared->worker_latch;
-	SpinLockRelease(&sms_api_shared->mutex);
-	if (latch != NULL)
-		SetLatch(latch);
+	wake_worker(true);
 }
 
 void
 shmem_record_error(const char *message)
 {
 	SpinLockAcquire(&sms_api_shared->mutex);
-	strlcpy(sms_api_shared->last_error, message, sizeof(sms_api_shared->last_error));
-	sms_api_shared->last_error_at = GetCurrentTimestamp();
+	strlcpy(my_worker->last_error, message, sizeof(my_worker->last_error));
+	my_worker->last_error_at = GetCurrentTimestamp();
 	SpinLockRelease(&sms_api_shared->mutex);
 }
 
 void
 shmem_record_provider_error(int p, const char *message)
 {
-	ProviderShared *ps = &sms_api_shared->providers[p];
+	ProviderShared *ps = &my_worker->providers[p];
 
 	SpinLockAcquire(&sms_api_shared->mutex);
 	strlcpy(ps->last_error, message, sizeof(ps->last_error));
@@ -126,7 +164,7 @@ shmem_record_provider_error(int p, const char *message)
 void
 shmem_set_paused(int p, const char *because)
 {
-	ProviderShared *ps = &sms_api_shared->providers[p];
+	ProviderShared *ps = &my_worker->providers[p];
 
 	SpinLockAcquire(&sms_api_shared->mutex);
 	/* the first reason is the one that matters */
@@ -142,8 +180,8 @@ shmem_clear_paused(void)
 	SpinLockAcquire(&sms_api_shared->mutex);
 	for (int p = 0; p < PROVIDER_SLOTS; p++)
 	{
-		sms_api_shared->providers[p].paused = false;
-		sms_api_shared->providers[p].paused_because[0] = '\0';
+		my_worker->providers[p].paused = false;
+		my_worker->providers[p].paused_because[0] = '\0';
 	}
 	SpinLockRelease(&sms_api_shared->mutex);
 }

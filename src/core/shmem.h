@@ -1,8 +1,8 @@
 /*
  * shmem.h
- *		State shared by every backend and the worker: the cluster-wide rate
- *		limiters, the worker's latch (wake), its live counters, and the
- *		access tokens fetched for everyone.
+ *		State shared by every backend and the workers: the cluster-wide rate
+ *		limiters and access tokens, and per worker its latch (wake), its
+ *		live counters and its view of each provider.
  */
 #ifndef SMS_API_SHMEM_H
 #define SMS_API_SHMEM_H
@@ -13,6 +13,7 @@
 #include "storage/spin.h"
 
 #include "core/credential.h"
+#include "core/databases.h"
 #include "core/ratelimit.h"
 
 #define WORKER_TEXT_LEN 256
@@ -33,15 +34,14 @@ typedef struct ProviderShared
 	pg_atomic_uint64 moved_away;
 } ProviderShared;
 
-typedef struct SmsApiShared
+/* One worker's state: a slot per database of sms_api.database, in its order. */
+typedef struct WorkerShared
 {
-	slock_t		mutex;			/* protects everything but the atomics */
-	TimestampTz next_start[RATELIMIT_SLOTS];	/* rate limiters */
-
-	/* the worker; pid 0 when none runs */
-	int			worker_pid;
-	Latch	   *worker_latch;
-	char		worker_state[64];
+	/* under SmsApiShared.mutex; pid 0 when the worker does not run */
+	int			pid;
+	Oid			database;		/* InvalidOid until its worker first connects */
+	Latch	   *latch;
+	char		state[64];
 	TimestampTz started_at;
 	TimestampTz last_poll_at;
 	TimestampTz last_drain_at;
@@ -50,7 +50,6 @@ typedef struct SmsApiShared
 	bool		waiting_logged; /* "extension not installed" said once */
 	bool		wake_requested; /* sms_api.wake(): everything is due now */
 	bool		outbox_pending; /* a transaction that queued committed */
-	bool		drain_paused;	/* 401/403/404: wait for new settings */
 
 	pg_atomic_uint64 requests;
 	pg_atomic_uint64 messages_sent;
@@ -59,14 +58,32 @@ typedef struct SmsApiShared
 	pg_atomic_uint64 retries;
 	pg_atomic_uint64 rate_limited;
 
-	SharedCredentials credentials;	/* access tokens (credential.c) */
+	/* each worker's drain pauses and counts on its own */
 	ProviderShared providers[PROVIDER_SLOTS];
+} WorkerShared;
+
+/*
+ * The rate limiters and the access tokens are the cluster's: every worker
+ * and backend shares them, whatever its database.
+ */
+typedef struct SmsApiShared
+{
+	slock_t		mutex;			/* protects everything but the atomics */
+	TimestampTz next_start[RATELIMIT_SLOTS];	/* rate limiters */
+	SharedCredentials credentials;	/* access tokens (credential.c) */
+	WorkerShared workers[MAX_DATABASES];
 } SmsApiShared;
 
 extern SmsApiShared *sms_api_shared;
 
+/* In a worker, its own slot; NULL elsewhere. */
+extern WorkerShared *my_worker;
+
 /* Ask for shared memory (from _PG_init, when preloading). */
 extern void shmem_install_hooks(void);
+
+/* The slot of the worker serving this backend's database, or NULL. */
+extern WorkerShared *shmem_worker_of_database(void);
 
 /* sms_api.wake(): everything becomes due; sets the worker's latch. */
 extern void shmem_wake_worker(void);
@@ -75,7 +92,7 @@ extern void shmem_wake_worker(void);
 extern void shmem_record_error(const char *message);
 extern void shmem_record_provider_error(int p, const char *message);
 
-/* A provider paused (because), or every provider resumed. */
+/* A provider paused (because), or every provider resumed, in this worker. */
 extern void shmem_set_paused(int p, const char *because);
 extern void shmem_clear_paused(void);
 

@@ -14,6 +14,7 @@
 #include "fmgr.h"
 #include "miscadmin.h"
 
+#include "core/databases.h"
 #include "core/deferred.h"
 #include "core/guc.h"
 #include "core/outbox.h"
@@ -41,6 +42,7 @@ _PG_init(void)
 	route_init();
 	if (preloaded)
 	{
+		databases_require_valid();
 		shmem_install_hooks();
 		worker_register();
 	}

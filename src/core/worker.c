@@ -1,9 +1,9 @@
 /*
  * worker.c
- *		The background worker. In sms_api.database it sends the outbox
- *		(drain.c) and runs each provider's periodic tasks (its polls, at the
- *		interval its settings give, with a backoff after failures), each
- *		step in transactions of its own.
+ *		The background worker, one per database of sms_api.database. In
+ *		its database it sends the outbox (drain.c) and runs each provider's
+ *		periodic tasks (its polls, at the interval its settings give, with a
+ *		backoff after failures), each step in transactions of its own.
  *
  * The worker uses the same transport, codecs and merge code as the SQL
  * functions; only shared memory connects it to the backends.
@@ -33,6 +33,7 @@
 #include "core/api.h"
 #include "core/provider.h"
 #include "core/backoff.h"
+#include "core/databases.h"
 #include "core/drain.h"
 #include "core/guc.h"
 #include "core/shmem.h"
@@ -75,27 +76,40 @@ static char last_error_text[WORKER_TEXT_LEN];
 static ApiCounters published;
 static MemoryContext cycle_cxt;
 
+/*
+ * One worker per database of sms_api.database, registered at server start
+ * (the list only changes with a restart); the postmaster restarts each on
+ * its own. Its argument is its slot, the database's place in the list.
+ */
 void
 worker_register(void)
 {
-	BackgroundWorker bgw;
+	int			n;
+	const char *const *databases = served_databases(&n);
 
-	memset(&bgw, 0, sizeof(bgw));
-	bgw.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
-	bgw.bgw_start_time = BgWorkerStart_RecoveryFinished;
-	bgw.bgw_restart_time = WORKER_RESTART_S;
-	snprintf(bgw.bgw_library_name, BGW_MAXLEN, "sms_api");
-	snprintf(bgw.bgw_function_name, BGW_MAXLEN, "sms_api_worker_main");
-	snprintf(bgw.bgw_name, BGW_MAXLEN, "sms_api worker");
-	snprintf(bgw.bgw_type, BGW_MAXLEN, "sms_api worker");
-	RegisterBackgroundWorker(&bgw);
+	for (int i = 0; i < n; i++)
+	{
+		BackgroundWorker bgw;
+
+		memset(&bgw, 0, sizeof(bgw));
+		bgw.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
+		bgw.bgw_start_time = BgWorkerStart_RecoveryFinished;
+		bgw.bgw_restart_time = WORKER_RESTART_S;
+		snprintf(bgw.bgw_library_name, BGW_MAXLEN, "sms_api");
+		snprintf(bgw.bgw_function_name, BGW_MAXLEN, "sms_api_worker_main");
+		/* the process title: which database */
+		snprintf(bgw.bgw_name, BGW_MAXLEN, "sms_api worker for database %s", databases[i]);
+		snprintf(bgw.bgw_type, BGW_MAXLEN, "sms_api worker");
+		bgw.bgw_main_arg = Int32GetDatum(i);
+		RegisterBackgroundWorker(&bgw);
+	}
 }
 
 void
 worker_set_state(const char *state)
 {
 	SpinLockAcquire(&sms_api_shared->mutex);
-	strlcpy(sms_api_shared->worker_state, state, sizeof(sms_api_shared->worker_state));
+	strlcpy(my_worker->state, state, sizeof(my_worker->state));
 	SpinLockRelease(&sms_api_shared->mutex);
 	pgstat_report_activity(STATE_RUNNING, state);
 }
@@ -103,9 +117,9 @@ worker_set_state(const char *state)
 static void
 publish_counters(void)
 {
-	pg_atomic_fetch_add_u64(&sms_api_shared->requests, api_counters.requests - published.requests);
-	pg_atomic_fetch_add_u64(&sms_api_shared->retries, api_counters.retries - published.retries);
-	pg_atomic_fetch_add_u64(&sms_api_shared->rate_limited,
+	pg_atomic_fetch_add_u64(&my_worker->requests, api_counters.requests - published.requests);
+	pg_atomic_fetch_add_u64(&my_worker->retries, api_counters.retries - published.retries);
+	pg_atomic_fetch_add_u64(&my_worker->rate_limited,
 							api_counters.rate_limited - published.rate_limited);
 	published = api_counters;
 }
@@ -114,9 +128,9 @@ static void
 worker_detach(int code, Datum arg)
 {
 	SpinLockAcquire(&sms_api_shared->mutex);
-	sms_api_shared->worker_pid = 0;
-	sms_api_shared->worker_latch = NULL;
-	strlcpy(sms_api_shared->worker_state, "stopped", sizeof(sms_api_shared->worker_state));
+	my_worker->pid = 0;
+	my_worker->latch = NULL;
+	strlcpy(my_worker->state, "stopped", sizeof(my_worker->state));
 	SpinLockRelease(&sms_api_shared->mutex);
 }
 
@@ -124,9 +138,10 @@ static void
 worker_attach(void)
 {
 	SpinLockAcquire(&sms_api_shared->mutex);
-	sms_api_shared->worker_pid = MyProcPid;
-	sms_api_shared->worker_latch = MyLatch;
-	sms_api_shared->started_at = GetCurrentTimestamp();
+	my_worker->pid = MyProcPid;
+	my_worker->database = MyDatabaseId;
+	my_worker->latch = MyLatch;
+	my_worker->started_at = GetCurrentTimestamp();
 	SpinLockRelease(&sms_api_shared->mutex);
 	before_shmem_exit(worker_detach, (Datum) 0);
 }
@@ -138,8 +153,8 @@ consume_wake(void)
 	bool		woken;
 
 	SpinLockAcquire(&sms_api_shared->mutex);
-	woken = sms_api_shared->wake_requested;
-	sms_api_shared->wake_requested = false;
+	woken = my_worker->wake_requested;
+	my_worker->wake_requested = false;
 	SpinLockRelease(&sms_api_shared->mutex);
 	return woken;
 }
@@ -151,8 +166,8 @@ consume_outbox(void)
 	bool		pending;
 
 	SpinLockAcquire(&sms_api_shared->mutex);
-	pending = sms_api_shared->outbox_pending;
-	sms_api_shared->outbox_pending = false;
+	pending = my_worker->outbox_pending;
+	my_worker->outbox_pending = false;
 	SpinLockRelease(&sms_api_shared->mutex);
 	return pending;
 }
@@ -357,7 +372,7 @@ drain_outbox(void)
 	(void) worker_in_transaction(drain_next_due, &done);
 
 	SpinLockAcquire(&sms_api_shared->mutex);
-	sms_api_shared->last_drain_at = GetCurrentTimestamp();
+	my_worker->last_drain_at = GetCurrentTimestamp();
 	SpinLockRelease(&sms_api_shared->mutex);
 
 	if (GetCurrentTimestamp() >= next_prune && worker_in_transaction(prune_outbox, &done))
@@ -394,7 +409,7 @@ run_due_tasks(void)
 				worker_set_state(wt->state);
 				ok = wt->run();
 				SpinLockAcquire(&sms_api_shared->mutex);
-				sms_api_shared->last_poll_at = GetCurrentTimestamp();
+				my_worker->last_poll_at = GetCurrentTimestamp();
 				SpinLockRelease(&sms_api_shared->mutex);
 				schedule(&tasks[k], ok, *wt->interval_ms);
 			}
@@ -413,11 +428,17 @@ run_due_tasks(void)
 void
 sms_api_worker_main(Datum main_arg)
 {
+	int			slot = DatumGetInt32(main_arg);
+	int			ndatabases;
+	const char *database;
+
 	pqsignal(SIGHUP, SignalHandlerForConfigReload);
 	pqsignal(SIGTERM, die);
 	BackgroundWorkerUnblockSignals();
 	settings_in_worker = true;
-	BackgroundWorkerInitializeConnection(sms_api_database, NULL, 0);
+	my_worker = &sms_api_shared->workers[slot];
+	database = served_databases(&ndatabases)[slot];
+	BackgroundWorkerInitializeConnection(database, NULL, 0);
 	/*
 	 * The worker runs as the bootstrap superuser: what ALTER DATABASE or
 	 * ALTER ROLE set must not decide which functions its statements call
@@ -429,7 +450,7 @@ sms_api_worker_main(Datum main_arg)
 	SetConfigOption("idle_in_transaction_session_timeout", "0", PGC_SUSET, PGC_S_OVERRIDE);
 	SetConfigOption("default_transaction_read_only", "off", PGC_SUSET, PGC_S_OVERRIDE);
 	SetConfigOption("default_transaction_isolation", "read committed", PGC_SUSET, PGC_S_OVERRIDE);
-	pgstat_report_appname("sms_api worker");
+	pgstat_report_appname(psprintf("sms_api worker for %s", database));
 
 	worker_attach();
 	worker_set_state("starting");
@@ -468,14 +489,14 @@ sms_api_worker_main(Datum main_arg)
 			bool		logged;
 
 			SpinLockAcquire(&sms_api_shared->mutex);
-			logged = sms_api_shared->waiting_logged;
-			sms_api_shared->waiting_logged = true;
+			logged = my_worker->waiting_logged;
+			my_worker->waiting_logged = true;
 			SpinLockRelease(&sms_api_shared->mutex);
 			if (!logged)
 				ereport(LOG,
 						(errmsg("sms_api worker: extension \"sms_api\" is not installed in database \"%s\"; waiting for it",
-								sms_api_database),
-						 errhint("Run CREATE EXTENSION sms_api in that database, or set sms_api.database.")));
+								database),
+						 errhint("Run CREATE EXTENSION sms_api in that database, or remove it from sms_api.database.")));
 			worker_set_state("waiting for CREATE EXTENSION");
 			outbox_recovered = false;
 			outbox_due = true;
@@ -498,7 +519,7 @@ sms_api_worker_main(Datum main_arg)
 		else
 		{
 			SpinLockAcquire(&sms_api_shared->mutex);
-			sms_api_shared->waiting_logged = false;
+			my_worker->waiting_logged = false;
 			SpinLockRelease(&sms_api_shared->mutex);
 			outdated_logged = false;
 			timeout_ms = run_due_tasks();

@@ -30,7 +30,7 @@ list_window(void)
 	w.end_at = TimestampTzPlusMilliseconds(now, REACH_POLL_AHEAD_MS);
 	w.direction = "ALL";
 	worker_limit_lock_waits();
-	pg_atomic_fetch_add_u64(&sms_api_shared->mos_merged, reach_list(&w, NULL, NULL));
+	pg_atomic_fetch_add_u64(&my_worker->mos_merged, reach_list(&w, NULL, NULL));
 	return true;
 }
 

@@ -66,7 +66,7 @@ status_page(void)
 
 	worker_limit_lock_waits();
 	query_status_list(&list);
-	pg_atomic_fetch_add_u64(&sms_api_shared->statuses_merged, store_statuses(&list));
+	pg_atomic_fetch_add_u64(&my_worker->statuses_merged, store_statuses(&list));
 	return list.n + list.skipped > 0;
 }
 
@@ -132,7 +132,7 @@ reconcile_statuses(void)
 		return false;
 	worker_limit_lock_waits();
 	query_status_search(ids, n, NULL, 0, &list);
-	pg_atomic_fetch_add_u64(&sms_api_shared->statuses_merged, store_statuses(&list));
+	pg_atomic_fetch_add_u64(&my_worker->statuses_merged, store_statuses(&list));
 	return true;
 }
 
@@ -144,7 +144,7 @@ mo_page(void)
 
 	worker_limit_lock_waits();
 	query_mo_list(NULL, &list);
-	pg_atomic_fetch_add_u64(&sms_api_shared->mos_merged, store_mos(&list));
+	pg_atomic_fetch_add_u64(&my_worker->mos_merged, store_mos(&list));
 	return list.n + list.skipped >= MO_PAGE_MAX;
 }
 
@@ -172,7 +172,7 @@ reconcile_mos(void)
 	end = mo_window_end != 0 ? mo_window_end : began;
 	worker_limit_lock_waits();
 	query_mo_search(&start, mo_window_end != 0 ? &end : NULL, NULL, &list);
-	pg_atomic_fetch_add_u64(&sms_api_shared->mos_merged, store_mos(&list));
+	pg_atomic_fetch_add_u64(&my_worker->mos_merged, store_mos(&list));
 	capped = list.n + list.skipped >= MO_PAGE_MAX;
 
 	if (capped && end - start > MO_WINDOW_MIN_MS * INT64CONST(1000))
