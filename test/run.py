@@ -21,6 +21,7 @@ from driverlib import (configure, psql_nostop, psql_nostop_of, quiet_worker,  # 
                        restart_worker, sim_requests, sql, wait_for,
                        wait_for_requests, worker_pid)
 import driver_backup  # noqa: E402
+import driver_databases  # noqa: E402
 import driver_directcall  # noqa: E402
 import driver_failover  # noqa: E402
 import driver_meta  # noqa: E402
@@ -441,7 +442,7 @@ def fault_table_names_existing_tests(ctx):
 
 
 for _fn in (driver_outbox.TESTS + driver_backup.TESTS + driver_directcall.TESTS
-            + driver_routing.TESTS + driver_meta.TESTS + driver_failover.TESTS + driver_dedupe.TESTS):
+            + driver_routing.TESTS + driver_meta.TESTS + driver_failover.TESTS + driver_dedupe.TESTS + driver_databases.TESTS):
     driver_test(_fn)
 
 
