@@ -2,9 +2,9 @@
 """Driver tests for many databases: sms_api.database lists several, each
 gets a worker of its own, and the cluster-wide limits hold across them.
 
-Each test takes `ctx` (as in run.py, unused: these need settings of their own),
-starts a cluster of its own with the settings it needs, and stops and
-removes it whatever happens.
+Each test takes `ctx` (as in run.py, unused: these need settings of their
+own), starts a cluster of its own, and stops it whatever happens; its
+directory is removed once the test passed, and kept (and printed) if not.
 
     three_databases_share_the_send_limit   each of three databases drains its own
                                            outbox, never more than send_rate_limit
