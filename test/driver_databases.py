@@ -215,6 +215,7 @@ def three_databases_share_the_send_limit(ctx):
 def invalid_list_stops_the_server(ctx):
     root = harness.make_workdir("sms_multidb_bad.")
     cluster = harness.Cluster(root, {"sms_api.database": "app,,billing"})
+    passed = False
     try:
         cluster.init()
         try:
@@ -226,9 +227,13 @@ def invalid_list_stops_the_server(ctx):
         log = cluster.server_log()
         assert 'FATAL:  invalid value for parameter "sms_api.database"' in log, log
         assert "The list has an empty item" in log, log
+        passed = True
     finally:
         cluster.stop()
-        shutil.rmtree(root, ignore_errors=True)
+        if passed:
+            shutil.rmtree(root, ignore_errors=True)
+        else:
+            print("kept %s" % root)
 
 
 if __name__ == "__main__":

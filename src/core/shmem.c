@@ -144,6 +144,7 @@ shmem_notify_outbox(void)
 void
 shmem_record_error(const char *message)
 {
+	Assert(my_worker != NULL);
 	SpinLockAcquire(&sms_api_shared->mutex);
 	strlcpy(my_worker->last_error, message, sizeof(my_worker->last_error));
 	my_worker->last_error_at = GetCurrentTimestamp();
@@ -153,8 +154,10 @@ shmem_record_error(const char *message)
 void
 shmem_record_provider_error(int p, const char *message)
 {
-	ProviderShared *ps = &my_worker->providers[p];
+	ProviderShared *ps;
 
+	Assert(my_worker != NULL);
+	ps = &my_worker->providers[p];
 	SpinLockAcquire(&sms_api_shared->mutex);
 	strlcpy(ps->last_error, message, sizeof(ps->last_error));
 	ps->last_error_at = GetCurrentTimestamp();
@@ -164,8 +167,10 @@ shmem_record_provider_error(int p, const char *message)
 void
 shmem_set_paused(int p, const char *because)
 {
-	ProviderShared *ps = &my_worker->providers[p];
+	ProviderShared *ps;
 
+	Assert(my_worker != NULL);
+	ps = &my_worker->providers[p];
 	SpinLockAcquire(&sms_api_shared->mutex);
 	/* the first reason is the one that matters */
 	if (!ps->paused)
@@ -177,6 +182,7 @@ shmem_set_paused(int p, const char *because)
 void
 shmem_clear_paused(void)
 {
+	Assert(my_worker != NULL);
 	SpinLockAcquire(&sms_api_shared->mutex);
 	for (int p = 0; p < PROVIDER_SLOTS; p++)
 	{
