@@ -89,7 +89,7 @@ harness.Cluster.start, harness.Cluster.stop = start, stop
 harness.make_workdir = make_workdir
 scale = float(os.environ.get("VG_TIME_SCALE", "1"))
 if scale != 1:
-    for module in ("run", "driverlib", "driver_outbox", "driver_backup", "driver_dedupe"):
+    for module in ("run", "driverlib", "driver_outbox", "driver_backup", "driver_dedupe", "driver_databases"):
         sys.modules[module].time = SlowTime(scale)
 before = installed()
 try:
