@@ -106,75 +106,58 @@ json_printable(const char *s, size_t n)
 	return out;
 }
 
-/*
- * Lenient readers for list items: a field of an unexpected type counts as
- * absent, so one odd field never costs the whole item.
- */
+void
+json_member_value(struct json_object *obj, const char *key, JsonValue *out)
+{
+	struct json_object *v;
 
-/* Text of a string (or of a number, rendered) member; NULL if absent. */
+	memset(out, 0, sizeof(*out));
+	if (!json_object_object_get_ex(obj, key, &v) || v == NULL)
+		return;
+	if (json_object_is_type(v, json_type_string))
+	{
+		out->kind = JV_STRING;
+		out->str = json_object_get_string(v);
+		out->len = json_object_get_string_len(v);
+		return;
+	}
+	out->kind = JV_OTHER;
+	if (json_object_is_type(v, json_type_int))
+	{
+		/* json-c keeps integers past INT64_MAX as uint64: not an int64 */
+		errno = 0;
+		out->ival = json_object_get_int64(v);
+		if (errno == 0 && (out->ival != PG_INT64_MAX || json_object_get_uint64(v) == (uint64) PG_INT64_MAX))
+			out->kind = JV_INT;
+	}
+}
+
 char *
 json_lenient_text(struct json_object *obj, const char *key)
 {
-	struct json_object *v;
-	const char *s;
-	int			n;
+	JsonValue	v;
 
-	if (!json_object_object_get_ex(obj, key, &v) || v == NULL)
-		return NULL;
-	if (json_object_is_type(v, json_type_string))
-	{
-		s = json_object_get_string(v);
-		n = json_object_get_string_len(v);
-		if (memchr(s, '\0', n) != NULL)
-			return NULL;
-		return pnstrdup(s, n);
-	}
-	if (json_object_is_type(v, json_type_int))
-		return psprintf("%lld", (long long) json_object_get_int64(v));
-	return NULL;
+	json_member_value(obj, key, &v);
+	return jv_text(&v);
 }
 
-/* An integer member, given as a JSON integer or a string of digits. */
 bool
 json_lenient_int64(struct json_object *obj, const char *key, int64 *out)
 {
-	struct json_object *v;
+	JsonValue	v;
 
-	if (!json_object_object_get_ex(obj, key, &v) || v == NULL)
-		return false;
-	if (json_object_is_type(v, json_type_int))
-	{
-		errno = 0;
-		*out = json_object_get_int64(v);
-		return errno == 0;
-	}
-	if (json_object_is_type(v, json_type_string))
-	{
-		const char *s = json_object_get_string(v);
-		char	   *end;
-		long long	val;
-
-		errno = 0;
-		val = strtoll(s, &end, 10);
-		if (errno != 0 || end == s || *end != '\0')
-			return false;
-		*out = (int64) val;
-		return true;
-	}
-	return false;
+	json_member_value(obj, key, &v);
+	return jv_int64(&v, out);
 }
 
 bool
 json_lenient_int32(struct json_object *obj, const char *key, int32 *out)
 {
-	int64		v;
+	JsonValue	v;
 
-	if (!json_lenient_int64(obj, key, &v) || v < PG_INT32_MIN || v > PG_INT32_MAX)
-		return false;
-	*out = (int32) v;
-	return true;
+	json_member_value(obj, key, &v);
+	return jv_int32(&v, out);
 }
-
 
 /* Copy the object's JSON text into palloc'd memory. */
 char *

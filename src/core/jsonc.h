@@ -7,6 +7,8 @@
 
 #include <json-c/json.h>
 
+#include "core/jsonvalue.h"
+
 /* Raise "out of memory" for a failed json-c allocation. */
 extern void json_oom(void) pg_attribute_noreturn();
 
@@ -22,11 +24,10 @@ extern char *json_serialize(struct json_object *obj, size_t *len);
 /* Control characters blanked, cut at 500 bytes on a character boundary. */
 extern char *json_printable(const char *s, size_t n);
 
-/*
- * Lenient readers: a member of an unexpected type counts as absent, so one
- * odd field never costs a whole item. Text of a string or integer; an
- * integer given as a JSON integer or a string of digits.
- */
+/* A member as the lenient readers see it (core/jsonvalue.h). */
+extern void json_member_value(struct json_object *obj, const char *key, JsonValue *out);
+
+/* jv_text(), jv_int64(), jv_int32() of a member. */
 extern char *json_lenient_text(struct json_object *obj, const char *key);
 extern bool json_lenient_int64(struct json_object *obj, const char *key, int64 *out);
 extern bool json_lenient_int32(struct json_object *obj, const char *key, int32 *out);

@@ -10,6 +10,7 @@
 #include <errno.h>
 
 #include "providers/sinch/codec.h"
+#include "providers/sinch/json_status.h"
 #include "core/jsonc.h"
 #include "core/scrub.h"
 
@@ -277,49 +278,107 @@ iso_to_epoch_ms(const char *s, int64 *out)
 
 /* A time from an epoch-ms member, or else from an ISO member. */
 static bool
-lenient_time(struct json_object *obj, const char *epoch_key, const char *iso_key, int64 *out)
+lenient_time(const JsonValue *epoch, const JsonValue *iso, int64 *out)
 {
-	char	   *iso;
+	char	   *text;
 
-	if (json_lenient_int64(obj, epoch_key, out))
+	if (jv_int64(epoch, out))
 		return *out >= 0 && *out <= MAX_EPOCH_MS;
-	iso = json_lenient_text(obj, iso_key);
-	return iso != NULL && iso_to_epoch_ms(iso, out);
+	text = jv_text(iso);
+	return text != NULL && iso_to_epoch_ms(text, out);
+}
+
+static bool
+value_uuid(const JsonValue *v, pg_uuid_t *out)
+{
+	char		buf[37];
+
+	if (v->kind != JV_STRING || v->len != 36 || memchr(v->str, '\0', 36) != NULL)
+		return false;
+	memcpy(buf, v->str, 36);
+	buf[36] = '\0';
+	return codec_uuid(buf, out);
 }
 
 static bool
 lenient_uuid(struct json_object *obj, const char *key, pg_uuid_t *out)
 {
-	struct json_object *v;
+	JsonValue	v;
 
-	return json_object_object_get_ex(obj, key, &v) &&
-		json_object_is_type(v, json_type_string) &&
-		codec_uuid(json_object_get_string(v), out);
+	json_member_value(obj, key, &v);
+	return value_uuid(&v, out);
+}
+
+const char *const status_field_keys[STATUS_FIELDS] = {
+	[SF_ID] = "id",
+	[SF_CORRELATION_ID] = "correlationId",
+	[SF_CARRIER_ID] = "carrierId",
+	[SF_CARRIER_NAME] = "carrierName",
+	[SF_DESTINATION] = "destination",
+	[SF_SENT_STATUS_CODE] = "sentStatusCode",
+	[SF_SENT_STATUS] = "sentStatus",
+	[SF_SENT_AT] = "sentAt",
+	[SF_SENT_DATE] = "sentDate",
+	[SF_SENT_STATUS_AT] = "sentStatusAt",
+	[SF_SENT_STATUS_DATE] = "sentStatusDate",
+	[SF_DELIVERED_STATUS_CODE] = "deliveredStatusCode",
+	[SF_DELIVERED_STATUS] = "deliveredStatus",
+	[SF_DELIVERED_AT] = "deliveredAt",
+	[SF_DELIVERED_DATE] = "deliveredDate",
+	[SF_CAMPAIGN_ID] = "campaignId",
+	[SF_EXTRA_INFO] = "extraInfo",
+};
+
+int
+status_field(const char *key, int len)
+{
+	static int	key_len[STATUS_FIELDS];
+
+	if (key_len[0] == 0)
+		for (int f = 0; f < STATUS_FIELDS; f++)
+			key_len[f] = strlen(status_field_keys[f]);
+	for (int f = 0; f < STATUS_FIELDS; f++)
+		if (key_len[f] == len && memcmp(status_field_keys[f], key, len) == 0)
+			return f;
+	return -1;
+}
+
+bool
+status_from_fields(const JsonValue *f, ApiStatus *st)
+{
+	memset(st, 0, sizeof(*st));
+	if (!value_uuid(&f[SF_ID], &st->id))
+		return false;
+	st->correlation_id = jv_text(&f[SF_CORRELATION_ID]);
+	st->has_carrier_id = jv_int32(&f[SF_CARRIER_ID], &st->carrier_id);
+	st->carrier_name = jv_text(&f[SF_CARRIER_NAME]);
+	st->destination = jv_text(&f[SF_DESTINATION]);
+	st->has_sent_status_code = jv_int32(&f[SF_SENT_STATUS_CODE], &st->sent_status_code);
+	st->sent_status = jv_text(&f[SF_SENT_STATUS]);
+	/* real payloads say sentAt/sentDate, the docs' table sentStatusAt/sentStatusDate */
+	st->has_sent_at = lenient_time(&f[SF_SENT_AT], &f[SF_SENT_DATE], &st->sent_at_ms) ||
+		lenient_time(&f[SF_SENT_STATUS_AT], &f[SF_SENT_STATUS_DATE], &st->sent_at_ms);
+	st->has_delivered_status_code = jv_int32(&f[SF_DELIVERED_STATUS_CODE],
+											 &st->delivered_status_code);
+	st->delivered_status = jv_text(&f[SF_DELIVERED_STATUS]);
+	st->has_delivered_at = lenient_time(&f[SF_DELIVERED_AT], &f[SF_DELIVERED_DATE],
+										&st->delivered_at_ms);
+	st->has_campaign_id = jv_int64(&f[SF_CAMPAIGN_ID], &st->campaign_id);
+	st->extra_info = jv_text(&f[SF_EXTRA_INFO]);
+	return true;
 }
 
 static bool
 decode_status(struct json_object *item, ApiStatus *st)
 {
+	JsonValue	fields[STATUS_FIELDS];
+
 	memset(st, 0, sizeof(*st));
-	if (!json_object_is_type(item, json_type_object) || !lenient_uuid(item, "id", &st->id))
+	if (!json_object_is_type(item, json_type_object))
 		return false;
-	st->correlation_id = json_lenient_text(item, "correlationId");
-	st->has_carrier_id = json_lenient_int32(item, "carrierId", &st->carrier_id);
-	st->carrier_name = json_lenient_text(item, "carrierName");
-	st->destination = json_lenient_text(item, "destination");
-	st->has_sent_status_code = json_lenient_int32(item, "sentStatusCode", &st->sent_status_code);
-	st->sent_status = json_lenient_text(item, "sentStatus");
-	/* real payloads say sentAt/sentDate, the docs' table sentStatusAt/sentStatusDate */
-	st->has_sent_at = lenient_time(item, "sentAt", "sentDate", &st->sent_at_ms) ||
-		lenient_time(item, "sentStatusAt", "sentStatusDate", &st->sent_at_ms);
-	st->has_delivered_status_code = json_lenient_int32(item, "deliveredStatusCode",
-												  &st->delivered_status_code);
-	st->delivered_status = json_lenient_text(item, "deliveredStatus");
-	st->has_delivered_at = lenient_time(item, "deliveredAt", "deliveredDate",
-										&st->delivered_at_ms);
-	st->has_campaign_id = json_lenient_int64(item, "campaignId", &st->campaign_id);
-	st->extra_info = json_lenient_text(item, "extraInfo");
-	return true;
+	for (int f = 0; f < STATUS_FIELDS; f++)
+		json_member_value(item, status_field_keys[f], &fields[f]);
+	return status_from_fields(fields, st);
 }
 
 static bool
@@ -337,7 +396,14 @@ decode_mo(struct json_object *item, ApiMo *mo)
 	mo->source = json_lenient_text(item, "source");
 	mo->short_code = json_lenient_text(item, "shortCode");
 	mo->message_text = json_lenient_text(item, "messageText");
-	mo->has_received_at = lenient_time(item, "receivedAt", "receivedDate", &mo->received_at_ms);
+	{
+		JsonValue	epoch,
+					iso;
+
+		json_member_value(item, "receivedAt", &epoch);
+		json_member_value(item, "receivedDate", &iso);
+		mo->has_received_at = lenient_time(&epoch, &iso, &mo->received_at_ms);
+	}
 	if (json_object_object_get_ex(item, "mt", &mt) && json_object_is_type(mt, json_type_object))
 	{
 		mo->has_mt_id = lenient_uuid(mt, "id", &mo->mt_id);
@@ -434,6 +500,11 @@ decode_mo_item(struct json_object *item, void *slot)
 const char *
 codec_status_answer(const char *body, size_t len, StatusList *out)
 {
+	const char *problem;
+
+	/* the fast path for the large list pages; json-c for what it cannot tell */
+	if (status_stream_answer(body, len, "smsStatuses", out, &problem))
+		return problem;
 	return decode_list(body, len, "smsStatuses", sizeof(ApiStatus), decode_status_item,
 					   (void **) &out->items, &out->n, &out->skipped);
 }
