@@ -58,6 +58,7 @@ static MemoryContext pending_cxt = NULL;	/* child of TopTransactionContext, empt
 static int	npending_sent = 0;
 static Oid	pending_owner;		/* sms_send's definer: it writes them */
 static SPIPlanPtr status_plan = NULL;
+static SPIPlanPtr status_insert_plan = NULL;
 static SPIPlanPtr mo_plan = NULL;
 
 /* Rows merged in the current transaction, and per open subtransaction. */
@@ -287,9 +288,16 @@ store_flush_sent(void)
 	pending_sent = NULL;
 }
 
-/* A plain INSERT of the ids in a subtransaction; false on a duplicate id. */
+/*
+ * A plain INSERT (built by plain_sql on first use) in a subtransaction;
+ * false on a duplicate id. Rows fresh from the API are new, and a plain
+ * INSERT skips the speculative insertion of ON CONFLICT; should one id be
+ * known already, the subtransaction is rolled back and the caller runs its
+ * ON CONFLICT statement instead.
+ */
 static bool
-insert_or_conflict(Column *cols, int n)
+insert_or_conflict(SPIPlanPtr *plan, char *(*plain_sql) (const Column *cols),
+				   int ncols, Column *cols, int n, uint64 *processed)
 {
 	MemoryContext cxt = CurrentMemoryContext;
 	ResourceOwner owner = CurrentResourceOwner;
@@ -300,9 +308,9 @@ insert_or_conflict(Column *cols, int n)
 	PG_TRY();
 	{
 		SPI_connect();
-		if (sent_plain_plan == NULL)
-			sent_plain_plan = prepare(sent_insert_sql(cols, ""), 3, cols);
-		(void) execute(sent_plain_plan, 3, cols, n);
+		if (*plan == NULL)
+			*plan = prepare(plain_sql(cols), ncols, cols);
+		*processed = execute(*plan, ncols, cols, n);
 		SPI_finish();
 		ReleaseCurrentSubTransaction();
 		MemoryContextSwitchTo(cxt);
@@ -327,11 +335,18 @@ insert_or_conflict(Column *cols, int n)
 	return inserted;
 }
 
+static char *
+sent_plain_sql(const Column *cols)
+{
+	return sent_insert_sql(cols, "");
+}
+
 void
 store_sent(int n, const pg_uuid_t *ids, char *const *correlation_ids,
 		   char *const *destinations)
 {
 	Column		cols[3];
+	uint64		inserted;
 
 	if (n == 0)
 		return;
@@ -344,13 +359,8 @@ store_sent(int n, const pg_uuid_t *ids, char *const *correlation_ids,
 		set_text(&cols[1], i, correlation_ids ? correlation_ids[i] : NULL);
 		set_text(&cols[2], i, destinations[i]);
 	}
-	/*
-	 * Ids fresh from the API are new, and a plain INSERT skips the
-	 * speculative insertion of ON CONFLICT; should one be known already (a
-	 * webhook came first), the subtransaction is rolled back and the rows
-	 * go in with ON CONFLICT DO NOTHING.
-	 */
-	if (!insert_or_conflict(cols, n))
+	/* ids fresh from the API are new, unless a webhook came first */
+	if (!insert_or_conflict(&sent_plain_plan, sent_plain_sql, 3, cols, n, &inserted))
 	{
 		SPI_connect();
 		if (sent_plan == NULL)
@@ -398,6 +408,12 @@ static const char *const status_names[STATUS_COLS] = {
 };
 
 static char *
+status_select_sql(const Column *cols)
+{
+	return psprintf("SELECT %s, pg_catalog.now()", unnest_columns(STATUS_COLS, cols, NULL));
+}
+
+static char *
 status_merge_sql(const Column *cols)
 {
 	/* a stage's event wins when it is there and not older than ours */
@@ -424,10 +440,22 @@ status_merge_sql(const Column *cols)
 #undef STAGE_COL
 #undef STAGE_WINS
 
-	char	   *select = psprintf("SELECT %s, pg_catalog.now()", unnest_columns(STATUS_COLS, cols, NULL));
-
 	return upsert_sql("sms_api.message_status", "m", status_names, exprs,
-					  STATUS_COLS, select, "updated_at");
+					  STATUS_COLS, status_select_sql(cols), "updated_at");
+}
+
+/* New ids only: the merge rule then takes every value as it came. */
+static char *
+status_insert_sql(const Column *cols)
+{
+	StringInfoData sql;
+
+	initStringInfo(&sql);
+	appendStringInfoString(&sql, "INSERT INTO sms_api.message_status (");
+	for (int i = 0; i < STATUS_COLS; i++)
+		appendStringInfo(&sql, "%s, ", status_names[i]);
+	appendStringInfo(&sql, "updated_at) %s", status_select_sql(cols));
+	return sql.data;
 }
 
 /* How far an event got: a delivery report beats a sent status, then the later. */
@@ -519,11 +547,20 @@ store_statuses(const StatusList *list)
 		set_int8(&cols[11], i, s->has_campaign_id, s->campaign_id);
 		set_text(&cols[12], i, s->extra_info);
 	}
-	SPI_connect();
-	if (status_plan == NULL)
-		status_plan = prepare(status_merge_sql(cols), STATUS_COLS, cols);
-	merged = execute(status_plan, STATUS_COLS, cols, n);
-	SPI_finish();
+	/*
+	 * A page of ids none of which is known goes in with a plain INSERT; the
+	 * first known id (the usual case: statuses of messages sent from here)
+	 * rolls it back and the page is merged.
+	 */
+	if (!insert_or_conflict(&status_insert_plan, status_insert_sql, STATUS_COLS, cols, n,
+							&merged))
+	{
+		SPI_connect();
+		if (status_plan == NULL)
+			status_plan = prepare(status_merge_sql(cols), STATUS_COLS, cols);
+		merged = execute(status_plan, STATUS_COLS, cols, n);
+		SPI_finish();
+	}
 	pending.statuses += merged;
 	return merged;
 }
