@@ -28,6 +28,7 @@
 #include "utils/resowner.h"
 #include "utils/timestamp.h"
 
+#include "core/datum.h"
 #include "core/deferred.h"
 #include "core/optout.h"
 #include "providers/sinch/store.h"
@@ -71,27 +72,38 @@ typedef struct MergeCounts
 static MergeCounts pending;
 static List *saved_counts = NIL;	/* one MergeCounts per open subtransaction */
 
-/* A column of an unnest() input: Datums and nulls for n rows. */
+/*
+ * A column of an unnest() input for n rows: Datums and nulls, or for text
+ * the strings in the server's encoding (NULL for NULL).
+ */
 typedef struct Column
 {
 	Oid			type;
 	Datum	   *values;
 	bool	   *nulls;
+	char	  **strings;
 } Column;
 
 static void
 column_init(Column *c, Oid type, int n)
 {
 	c->type = type;
-	c->values = palloc_extended(Max(n, 1) * sizeof(Datum), MCXT_ALLOC_HUGE);
-	c->nulls = palloc_extended(Max(n, 1) * sizeof(bool), MCXT_ALLOC_HUGE);
+	c->values = NULL;
+	c->nulls = NULL;
+	c->strings = NULL;
+	if (type == TEXTOID)
+		c->strings = palloc_extended(Max(n, 1) * sizeof(char *), MCXT_ALLOC_HUGE);
+	else
+	{
+		c->values = palloc_extended(Max(n, 1) * sizeof(Datum), MCXT_ALLOC_HUGE);
+		c->nulls = palloc_extended(Max(n, 1) * sizeof(bool), MCXT_ALLOC_HUGE);
+	}
 }
 
 static void
 set_text(Column *c, int i, const char *s)
 {
-	c->nulls[i] = (s == NULL);
-	c->values[i] = s ? CStringGetTextDatum(pg_any_to_server(s, strlen(s), PG_UTF8)) : (Datum) 0;
+	c->strings[i] = s ? pg_any_to_server(s, strlen(s), PG_UTF8) : NULL;
 }
 
 static void
@@ -126,15 +138,9 @@ set_uuid(Column *c, int i, bool has, const pg_uuid_t *u)
 static Datum
 column_array(Column *c, int n)
 {
-	int16		typlen;
-	bool		typbyval;
-	char		typalign;
-	int			dims[1] = {n};
-	int			lbs[1] = {1};
-
-	get_typlenbyvalalign(c->type, &typlen, &typbyval, &typalign);
-	return PointerGetDatum(construct_md_array(c->values, c->nulls, 1, dims, lbs,
-											  c->type, typlen, typbyval, typalign));
+	if (c->type == TEXTOID)
+		return datum_text_array(c->strings, n);
+	return datum_array(c->type, c->values, c->nulls, n);
 }
 
 static Oid
