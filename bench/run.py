@@ -1876,6 +1876,10 @@ def main():
             # keep the library the server mapped: a `make install` meanwhile
             # replaces the file, and perf can then no longer read its symbols
             pkglib = subprocess.check_output(["pg_config", "--pkglibdir"], text=True).strip()
+            # under test/private_pg.sh the server runs from a private copy
+            bindir = subprocess.check_output(["pg_config", "--bindir"], text=True).strip()
+            if harness.pg_bindir() != bindir and harness.pg_bindir().endswith(bindir):
+                pkglib = harness.pg_bindir()[:-len(bindir)] + pkglib
             ctx.so_path = os.path.join(pkglib, "sms_api.so")
             ctx.so_copy = os.path.join(args.perf, "sms_api.so")
             shutil.copyfile(ctx.so_path, ctx.so_copy)
