@@ -4,8 +4,12 @@
  *		itself: every backend and the worker book the next free start time
  *		on their limiter (one per provider's kind of request) in shared
  *		memory, then wait for it.
- *		Rates up to 100/s get a 5% margin, since the API's window measures
- *		arrival times, not departure times, and the network adds jitter.
+ *
+ * Slots are 1.05/rate seconds apart: the API counts arrivals in a sliding
+ * second, and a request arrives after its slot (the scheduler, the up to
+ * HTTP_MAX_PARALLEL slots a drain books before its requests leave
+ * together, the network). With that margin no second of arrivals holds
+ * more than rate requests as long as each arrives within 50 ms of its slot.
  *
  * A booking is a promise of the caller's to use the slot, and a caller can
  * be cancelled or fail before its request goes out. So nobody books a start
@@ -62,9 +66,7 @@ book(int limiter, int rate, bool within_horizon, int64 *interval_out)
 	Assert(limiter >= 0 && limiter < RATELIMIT_SLOTS);
 	if (rate <= 0)
 		return 0;
-	interval = 1000000 / rate;
-	if (rate <= 100)
-		interval += interval / 20;
+	interval = (1050000 + rate - 1) / rate;
 	horizon = Max(interval, RATELIMIT_HORIZON_US);
 	*interval_out = interval;
 

@@ -296,7 +296,8 @@ class Simulator:
         view = provider.log_view(request)
         with self.lock:
             self.seq += 1
-            entry = {"seq": self.seq, "method": request.method, "path": request.path,
+            entry = {"seq": self.seq, "at": time.monotonic(),
+                     "method": request.method, "path": request.path,
                      "query": view["query"], "auth": auth,
                      "content_type": view["content_type"],
                      "body": view["body"], "status": None}
