@@ -4,6 +4,8 @@
 #   make test          run the whole test suite (ends with "N passed, M failed")
 #   make installcheck  the pg_regress suites against the installed server
 #   make dist          sms_api-$(EXTVERSION).zip, the archive PGXN takes
+#   make coverage      the regress and driver suites on a gcov build: line and
+#                      branch coverage per file of src/
 
 # The one place the version is written: it reaches sms_api.control (made
 # from sms_api.control.in), the fresh-install script's name, the C code
@@ -54,7 +56,7 @@ all install:
 	@echo "pg_config not found: run 'make deps' (postgresql-server-dev-15) first" >&2; exit 1
 endif
 
-.PHONY: deps test demo bench dist
+.PHONY: deps test demo bench dist coverage
 
 sms_api.control: sms_api.control.in Makefile
 	sed 's/@EXTVERSION@/$(EXTVERSION)/' $< > $@
@@ -77,6 +79,11 @@ test: deps
 # named for the release.
 dist:
 	git archive --format=zip --prefix=$(EXTENSION)-$(EXTVERSION)/ -o $(EXTENSION)-$(EXTVERSION).zip HEAD
+
+# A copy of the tree built with --coverage, run through test/private_pg.sh
+# (never make install); see README, Tests.
+coverage: deps
+	test/coverage.sh
 
 demo: deps
 	$(MAKE) all
