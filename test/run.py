@@ -30,6 +30,7 @@ import driver_outbox  # noqa: E402
 import driver_routing  # noqa: E402
 import faults_table  # noqa: E402
 import driver_dedupe  # noqa: E402
+import error_table  # noqa: E402
 
 REPO = harness.REPO
 
@@ -446,6 +447,14 @@ for _fn in (driver_outbox.TESTS + driver_backup.TESTS + driver_directcall.TESTS
             + driver_routing.TESTS + driver_meta.TESTS + driver_failover.TESTS + driver_dedupe.TESTS + driver_databases.TESTS
             + driver_load.TESTS):
     driver_test(_fn)
+
+
+@driver_test
+def every_documented_error_is_reached(ctx):
+    """Each row of README's error tables has a test that shows its SQLSTATE
+    (test/error_table.py)."""
+    problems, _ = error_table.check({fn.__name__: fn for fn in DRIVER_TESTS})
+    assert not problems, "; ".join(problems)
 
 
 def run_driver(ctx, results, only):
