@@ -1,7 +1,10 @@
 #!/usr/bin/env python3
 """Sort AddressSanitizer, LeakSanitizer and UBSan reports (one log file per
-process, see run.sh) into those whose stack involves sms_api code and the
-others; print the former, grouped by stack, and exit 1 if there is any.
+process, see run.sh): every invalid access and every UB report counts (only
+sms_api.so is instrumented for UB; an invalid access the interceptors see
+in PostgreSQL's or a library's code is a real one too), a leak counts when
+its allocating stack involves sms_api code. Prints those that count,
+grouped by stack, and exits 1 if there is any.
 Usage: report.py LOGDIR [--all]   (--all: print the others too)"""
 import collections
 import glob
@@ -54,16 +57,17 @@ def main():
             frames = [FRAME.match(l).group(1) for l in r if FRAME.match(l)]
             key = (kind(r[0]), tuple(re.sub(r"0x[0-9a-f]+", "", f) for f in frames[:12]))
             g = groups.setdefault(key, {"n": 0, "logs": set(), "text": r,
-                                        "sms": any(SMS.search(l) for l in r)})
+                                        "sms": any(SMS.search(l) for l in r)
+                                        or "leak of" not in r[0]})
             g["n"] += 1
             g["logs"].add(os.path.basename(path))
     sms = [g for g in groups.values() if g["sms"]]
     other = [g for g in groups.values() if not g["sms"]]
-    print("sanitizers: %d logs, %d distinct reports involving sms_api, %d others (%s)"
+    print("sanitizers: %d logs, %d distinct reports that count, %d leaks of others (%s)"
           % (len(logs), len(sms), len(other), d))
     for g in sms + (other if show_all else []):
         print("\n--- %s x%d in %d processes (e.g. %s)" % (
-            "SMS_API" if g["sms"] else "other", g["n"], len(g["logs"]), sorted(g["logs"])[0]))
+            "COUNTS" if g["sms"] else "other", g["n"], len(g["logs"]), sorted(g["logs"])[0]))
         print("\n".join(g["text"]))
     sys.exit(1 if sms else 0)
 
