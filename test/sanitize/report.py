@@ -57,19 +57,19 @@ def main():
             frames = [FRAME.match(l).group(1) for l in r if FRAME.match(l)]
             key = (kind(r[0]), tuple(re.sub(r"0x[0-9a-f]+", "", f) for f in frames[:12]))
             g = groups.setdefault(key, {"n": 0, "logs": set(), "text": r,
-                                        "sms": any(SMS.search(l) for l in r)
+                                        "counts": any(SMS.search(l) for l in r)
                                         or "leak of" not in r[0]})
             g["n"] += 1
             g["logs"].add(os.path.basename(path))
-    sms = [g for g in groups.values() if g["sms"]]
-    other = [g for g in groups.values() if not g["sms"]]
+    counts = [g for g in groups.values() if g["counts"]]
+    other = [g for g in groups.values() if not g["counts"]]
     print("sanitizers: %d logs, %d distinct reports that count, %d leaks of others (%s)"
-          % (len(logs), len(sms), len(other), d))
-    for g in sms + (other if show_all else []):
+          % (len(logs), len(counts), len(other), d))
+    for g in counts + (other if show_all else []):
         print("\n--- %s x%d in %d processes (e.g. %s)" % (
-            "COUNTS" if g["sms"] else "other", g["n"], len(g["logs"]), sorted(g["logs"])[0]))
+            "COUNTS" if g["counts"] else "other", g["n"], len(g["logs"]), sorted(g["logs"])[0]))
         print("\n".join(g["text"]))
-    sys.exit(1 if sms else 0)
+    sys.exit(1 if counts else 0)
 
 
 if __name__ == "__main__":
