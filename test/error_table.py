@@ -45,7 +45,7 @@ EVIDENCE = {
     ("Errors", "SM004"): [("errors", "-- answers that are not usable: SM004", "SM004"),
                           ("errors", "-- a redirect is never followed", "SM004"),
                           ("errors", "-- an answer over max_response_bytes", "SM004")],
-    ("Errors", "0A000"): [("reach_outbox", "dedupe_key => 'k1'", "0A000")],
+    ("Errors", "SM005"): [("optout", "-- every provider's single send raises SM005", "SM005")],
     ("Errors", "57014"): [("driver", "cancel_stops_hung_request", "57014"),
                           ("driver", "statement_timeout_stops_hung_request", "57014")],
     ("Reach answers", "code `42900`"): [("reach", "-- rate limited (code 42900", "53400")],
