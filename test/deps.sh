@@ -4,7 +4,8 @@
 set -euo pipefail
 
 pkgs=(build-essential postgresql-15 postgresql-server-dev-15
-      libcurl4-openssl-dev libjson-c-dev openssl python3 nodejs npm)
+      libcurl4-openssl-dev libjson-c-dev openssl python3 nodejs npm
+      clang libclang-rt-14-dev)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' \

@@ -2,10 +2,11 @@
 """The whole test suite: pg_regress suites against a throwaway cluster and
 the API simulator, driver tests that pg_regress cannot express (cancel,
 statement_timeout, the server log, a cluster without preloading), and the
-simulator's fidelity suite (Node, with a third-party client of the API).
+simulator's fidelity suite (Node, with a third-party client of the API),
+and the fuzz targets' seeds and regression inputs replayed under ASan/UBSan.
 
 Ends with the line "N passed, M failed" and exits non-zero on any failure.
-Usage: python3 test/run.py [--keep] [--only regress,driver,fidelity] [TEST ...]
+Usage: python3 test/run.py [--keep] [--only regress,driver,fidelity,fuzz] [TEST ...]
 """
 import argparse
 import os
@@ -31,6 +32,7 @@ import driver_routing  # noqa: E402
 import faults_table  # noqa: E402
 import driver_dedupe  # noqa: E402
 import error_table  # noqa: E402
+from fuzz_replay import run_fuzz_replay  # noqa: E402
 
 REPO = harness.REPO
 
@@ -515,7 +517,7 @@ class Ctx:
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--keep", action="store_true", help="keep the temporary directory")
-    ap.add_argument("--only", default="regress,driver,fidelity")
+    ap.add_argument("--only", default="regress,driver,fidelity,fuzz")
     ap.add_argument("tests", nargs="*", help="run only these regress or driver tests")
     args = ap.parse_args()
     parts = set(args.only.split(","))
@@ -535,6 +537,8 @@ def main():
             run_driver(ctx, results, only)
         if "fidelity" in parts and not only:
             run_fidelity(results)
+        if "fuzz" in parts:
+            run_fuzz_replay(results, only)
     finally:
         cluster.stop()
         sim.stop()
