@@ -32,6 +32,7 @@ export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
 failed=0
 for t in $targets; do
 	api=${t%%_*}
+	[ -f "$dir/$api.dict" ] || api=errors
 	mkdir -p "$work/corpus/$t" "$work/artifacts/$t"
 	log="$work/$t.log"
 	seeds="$dir/corpus/$t"

@@ -179,10 +179,24 @@ DetermineTimeZoneOffset(struct pg_tm *tm, pg_tz *tzp)
 	return 0;
 }
 
-/* The settings the decoders and validators read (the *_settings.c files define them in the server). */
+/*
+ * The settings the code under test reads, at their defaults (guc.c and the
+ * *_settings.c files define them in the server); the URLs are never used.
+ */
+char	   *sms_api_base_url = NULL;
+char	   *sms_api_username = NULL;
+int			sms_api_timeout_ms = 10000;
+int			sms_api_max_retries = 2;
+int			sms_api_max_response_bytes = 64 * 1024 * 1024;
+int			sms_api_send_rate_limit = 700;
+int			sms_api_query_rate_limit = 1;
+char	   *reach_base_url = NULL;
 char	   *reach_time_zone = "UTC";
 char	   *reach_short_name = NULL;
+int			reach_rate_limit = 0;
+char	   *directcall_base_url = NULL;
 char	   *directcall_origin = NULL;
+int			directcall_rate_limit = 0;
 
 /* One secret, so that scrubbing is exercised and checked. */
 const char *const *
