@@ -83,11 +83,15 @@ error_text(const char *body, size_t len)
 
 	if (directcall_decode_answer(body, len, &a) != NULL)
 		return NULL;
-	/* secrets out before the cut, so that no part of one shows at it */
+	/*
+	 * Secrets out before the cut, so that no part of one shows at it: of the
+	 * code too, which is any string when it is not three digits.
+	 */
+	scrub_text(a.code);
 	if (a.msg != NULL)
 		scrub_text(a.msg);
 	if (a.msg == NULL)
-		text = psprintf("codigo %s", a.code);
+		text = psprintf("codigo %s", json_printable(a.code, strlen(a.code)));
 	else if (strncmp(a.msg, a.code, strlen(a.code)) == 0)
 		text = json_printable(a.msg, strlen(a.msg));
 	else
