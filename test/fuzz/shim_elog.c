@@ -198,6 +198,37 @@ FlushErrorState(void)
 	clear_report();
 }
 
+/* The ERROR being handled, palloc'd as elog.c copies it (the fields code reads). */
+ErrorData *
+CopyErrorData(void)
+{
+	ErrorData  *edata = palloc0(sizeof(ErrorData));
+
+	if (!report.pending)
+		shim_fail("CopyErrorData with no ERROR being handled");
+	edata->elevel = report.elevel;
+	edata->sqlerrcode = report.sqlerrcode;
+	edata->message = report.message ? pstrdup(report.message) : NULL;
+	edata->detail = report.detail ? pstrdup(report.detail) : NULL;
+	edata->hint = report.hint ? pstrdup(report.hint) : NULL;
+	edata->context = report.context ? pstrdup(report.context) : NULL;
+	return edata;
+}
+
+void
+FreeErrorData(ErrorData *edata)
+{
+	if (edata->message)
+		pfree(edata->message);
+	if (edata->detail)
+		pfree(edata->detail);
+	if (edata->hint)
+		pfree(edata->hint);
+	if (edata->context)
+		pfree(edata->context);
+	pfree(edata);
+}
+
 int
 geterrcode(void)
 {

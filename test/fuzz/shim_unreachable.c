@@ -196,3 +196,15 @@ ratelimit_acquire(int limiter, int rate)
 {
 	UNREACHABLE();
 }
+
+char *
+reach_query(ReachParam *params, int n)
+{
+	UNREACHABLE();
+}
+
+uint64
+reach_store(const ReachMessage *msgs, int n)
+{
+	UNREACHABLE();
+}
