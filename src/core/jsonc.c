@@ -11,6 +11,8 @@
 #include <errno.h>
 #include <limits.h>
 
+#include "mb/pg_wchar.h"
+
 #include "core/jsonc.h"
 
 /* Deeper answers are refused: json-c recurses while parsing. */
@@ -44,6 +46,13 @@ json_parse_text(const char *text, size_t len)
 	struct json_object *obj;
 
 	if (len > INT_MAX)
+		return NULL;
+	/*
+	 * json-c's UTF-8 check lets overlong forms, surrogates and code points
+	 * past U+10FFFF through, which a server text refuses (22021) when an
+	 * item is stored or shown; its \u escapes decode to valid UTF-8.
+	 */
+	if (pg_encoding_verifymbstr(PG_UTF8, text, (int) len) != (int) len)
 		return NULL;
 	if (tok == NULL)
 	{

@@ -4,6 +4,8 @@
  * refused() and classify() callbacks, or api_classify_status(), with the
  * error text each takes from the body. Byte 0 picks the target, bytes 1-2
  * the HTTP status (100-599), byte 3 the attempts; the rest is the body.
+ * What the client is shown must be valid UTF-8, free of control
+ * characters and of the secret.
  */
 #include "shim.h"
 
@@ -20,6 +22,8 @@ check_shown(const char *what, const char *s)
 		return;
 	if (strstr(s, SHIM_SECRET) != NULL)
 		shim_fail("the secret shows in the error's %s", what);
+	if (!shim_valid_utf8(s))
+		shim_fail("the error's %s is not valid UTF-8", what);
 	for (const char *p = s; *p; p++)
 		if ((unsigned char) *p < 0x20)
 			shim_fail("a control character in the error's %s", what);

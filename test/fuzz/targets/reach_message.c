@@ -22,6 +22,8 @@ fuzz_one(const char *data, size_t len)
 	{
 		if (strstr(error, SHIM_SECRET) != NULL)
 			shim_fail("the secret survived in an error");
+		if (!shim_valid_utf8(error))
+			shim_fail("an error that is not valid UTF-8");
 		if (strlen(error) > 503)
 			shim_fail("an error of %zu bytes", strlen(error));
 	}

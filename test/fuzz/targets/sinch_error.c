@@ -15,6 +15,8 @@ fuzz_one(const char *data, size_t len)
 		return;
 	if (strstr(message, SHIM_SECRET) != NULL)
 		shim_fail("the secret survived in an error message");
+	if (!shim_valid_utf8(message))
+		shim_fail("an error message that is not valid UTF-8");
 	if (strlen(message) > 503)
 		shim_fail("an error message of %zu bytes", strlen(message));
 	for (const char *p = message; *p; p++)
