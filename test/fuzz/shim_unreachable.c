@@ -208,3 +208,9 @@ reach_store(const ReachMessage *msgs, int n)
 {
 	UNREACHABLE();
 }
+
+TimestampTz
+ratelimit_book(int limiter, int rate, bool first)
+{
+	UNREACHABLE();
+}
