@@ -80,6 +80,20 @@ pg_verifymbstr(const char *mbstr, int len, bool noError)
 	return false;
 }
 
+/* mbutils.c's check of a text in any encoding, over libpgcommon's verifier. */
+bool
+pg_verify_mbstr(int encoding, const char *mbstr, int len, bool noError)
+{
+	if (pg_encoding_verifymbstr(encoding, mbstr, len) == len)
+		return true;
+	if (noError)
+		return false;
+	ereport(ERROR,
+			(errcode(ERRCODE_CHARACTER_NOT_IN_REPERTOIRE),
+			 errmsg("invalid byte sequence for encoding \"%s\"", pg_enc2name_tbl[encoding].name)));
+	return false;
+}
+
 /* Between UTF-8 and the (UTF-8) database: verified, never copied, as mbutils.c does. */
 char *
 pg_any_to_server(const char *s, int len, int encoding)
