@@ -25,6 +25,9 @@ EXTRA_CLEAN = sms_api.control
 CORE_OBJS = $(patsubst %.c,%.o,$(wildcard src/core/*.c src/http/*.c))
 PROVIDER_OBJS = $(patsubst %.c,%.o,$(wildcard src/providers/*.c src/providers/*/*.c))
 OBJS = $(CORE_OBJS) $(PROVIDER_OBJS)
+# PGXS tracks no header dependencies; a stale object built against an
+# older struct layout corrupts shared memory, so every header rebuilds all.
+HEADERS = $(wildcard src/core/*.h src/http/*.h src/providers/*.h src/providers/*/*.h)
 
 PG_CONFIG ?= pg_config
 SHLIB_LINK = -lcurl -ljson-c
@@ -51,6 +54,7 @@ pg_regress_installcheck = python3 $(srcdir)/test/installcheck.py \
 	$(top_builddir)/src/test/regress/pg_regress --inputdir=$(srcdir) \
 	--bindir='$(bindir)' $(pg_regress_locale_flags) $(EXTRA_REGRESS_OPTS)
 all: sms_api.control
+$(OBJS) $(OBJS:.o=.bc): $(HEADERS)
 else
 all install:
 	@echo "pg_config not found: run 'make deps' (postgresql-server-dev-15) first" >&2; exit 1
