@@ -104,10 +104,11 @@ SELECT mo('5511900000301', 'STOP');
 SELECT destination, keyword, source FROM sms_api.opt_out WHERE destination = '5511900000301';
 
 -- a reply acts once, when first stored: stored again it changes nothing
-SELECT mo('5511900000401', 'STOP', '11111111-0000-4000-8000-000000000401') AS first;
+-- (received an instant later each time, so the merge does store it again)
+SELECT mo('5511900000401', 'STOP', '11111111-0000-4000-8000-000000000401', 1700000000000) AS first;
 DELETE FROM sms_api.opt_out WHERE destination = '5511900000401';
-SELECT mo('5511900000401', 'STOP', '11111111-0000-4000-8000-000000000401') AS again;
-SELECT mo('5511900000401', 'Stop!', '11111111-0000-4000-8000-000000000401') AS again_changed;
+SELECT mo('5511900000401', 'STOP', '11111111-0000-4000-8000-000000000401', 1700000000500) AS again;
+SELECT mo('5511900000401', 'Stop!', '11111111-0000-4000-8000-000000000401', 1700000000900) AS again_changed;
 SELECT count(*) AS opted_again FROM sms_api.opt_out WHERE destination = '5511900000401';
 -- within one batch the sender's last keyword counts
 SELECT sms_api.ingest(jsonb_build_array(

@@ -339,6 +339,11 @@ class Simulator:
                     with self.lock:
                         return 200, list(self.faults)
                 return 200, self.add_fault(payload())
+            if (method, path) == ("POST", "/_sim/fault/clear"):
+                with self.lock:
+                    cleared = len(self.faults)
+                    self.faults.clear()
+                return 200, {"cleared": cleared}
             if (method, path) == ("GET", "/_sim/requests"):
                 since = query.get("since", ["0"])[-1]
                 if not since.isdigit():
