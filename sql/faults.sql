@@ -379,7 +379,9 @@ RESET sms_api.directcall_client_secret;
 ALTER SYSTEM SET sms_api.username = 'someone-else';
 SELECT pg_reload_conf(), pg_sleep(0.3);
 SELECT sms_api.sms_queue('5511900000019', 'wrong account') > 0 AS queued;
+-- the pause shows in provider_status a moment before the drain writes the row back
 SELECT wait_until($$SELECT state LIKE 'paused%' FROM sms_api.provider_status WHERE provider = 'sinch'$$);
+SELECT wait_until($$SELECT retried('wrong account')$$);
 SELECT row_is('wrong account');
 ALTER SYSTEM RESET sms_api.username;
 SELECT pg_reload_conf(), pg_sleep(0.3);
