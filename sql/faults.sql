@@ -109,6 +109,16 @@ SELECT sms_api.sms_queue('50235148163', 'reach slow', provider => 'reach') > 0 A
 SELECT wait_until($$SELECT sent('reach slow')$$, 20), row_is('reach slow');
 -- accepted by the API
 \! test/simctl reach-messages --direction MT --fields message | grep -c 'reach slow'
+-- the reset took the worker's Directcall token: a row first renews it, so that the
+-- fault meets a request the API accepts
+SELECT sms_api.sms_queue('5541999990007', 'dc warm 1', provider => 'directcall') > 0 AS queued;
+SELECT wait_until($$SELECT sent('dc warm 1')$$, 20);
+-- fault: slow / directcall outbox (the API acted: the row is sent again)
+\! test/simctl fault hang --seconds 5 --process --path /directcall/sms
+SELECT sms_api.sms_queue('5541999990005', 'dc slow', provider => 'directcall') > 0 AS queued;
+SELECT wait_until($$SELECT sent('dc slow')$$, 20), row_is('dc slow');
+-- accepted by the API
+\! test/simctl directcall-messages --fields texto | grep -c 'dc slow'
 -- fault: slow / poll
 ALTER SYSTEM SET sms_api.status_poll_interval_ms = 200;
 SELECT pg_reload_conf(), pg_sleep(0.3);
@@ -159,7 +169,9 @@ SELECT now() AS t_case \gset
 \! test/simctl fault status --status 429 --retry-after 1 --count 2 --path /v1/sms/status/list
 SELECT id AS rl_id FROM sms_api.sms_send('5511900000008', 'poll 429') \gset
 SELECT wait_until(format($$SELECT delivered_status_code = 4 FROM sms_api.message_status WHERE id = %L$$, :'rl_id'));
-SELECT rate_limited > :rl0 AS counted, last_error LIKE '%429%' AS said FROM sms_api.worker_status;
+-- the counter is published a moment after the page that follows the 429s
+SELECT wait_until(format($$SELECT rate_limited > %s FROM sms_api.worker_status$$, :rl0)) AS counted;
+SELECT last_error LIKE '%429%' AS said FROM sms_api.worker_status;
 ALTER SYSTEM RESET sms_api.status_poll_interval_ms;
 SELECT pg_reload_conf(), pg_sleep(0.3);
 
@@ -305,6 +317,10 @@ SELECT sms_api.sms_queue('50235148163', 'reach dropped late', provider => 'reach
 SELECT wait_until($$SELECT sent('reach dropped late')$$, 20), row_is('reach dropped late');
 -- accepted by the API
 \! test/simctl reach-messages --direction MT --fields message | grep -c 'reach dropped late'
+-- the reset took the worker's Directcall token: a row first renews it, so that the
+-- fault meets a request the API accepts
+SELECT sms_api.sms_queue('5541999990008', 'dc warm 2', provider => 'directcall') > 0 AS queued;
+SELECT wait_until($$SELECT sent('dc warm 2')$$, 20);
 -- fault: drop after / directcall outbox
 \! test/simctl fault drop --process --path /directcall/sms
 SELECT sms_api.sms_queue('5541999990004', 'dc dropped late', provider => 'directcall') > 0 AS queued;

@@ -25,6 +25,7 @@ import driver_backup  # noqa: E402
 import driver_databases  # noqa: E402
 import driver_directcall  # noqa: E402
 import driver_failover  # noqa: E402
+import driver_kills  # noqa: E402
 import driver_meta  # noqa: E402
 import driver_load  # noqa: E402
 import driver_outbox  # noqa: E402
@@ -447,7 +448,7 @@ def fault_table_names_existing_tests(ctx):
 
 for _fn in (driver_outbox.TESTS + driver_backup.TESTS + driver_directcall.TESTS
             + driver_routing.TESTS + driver_meta.TESTS + driver_failover.TESTS + driver_dedupe.TESTS + driver_databases.TESTS
-            + driver_load.TESTS):
+            + driver_load.TESTS + driver_kills.TESTS):
     driver_test(_fn)
 
 
