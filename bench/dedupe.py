@@ -25,7 +25,6 @@ the keyless INSERT is what PostgreSQL itself charges for a unique key.
 import argparse
 import os
 import statistics
-import subprocess
 import sys
 import time
 
@@ -36,32 +35,17 @@ TIMED = ("SELECT count(sms_api.sms_queue('55' || lpad((g %% 1000000000)::text, 1
          "'bench'%s)) FROM generate_series(1, %d) g")
 
 
-class Session:
+class Session(harness.Session):
     """One psql process: one backend, whose CPU time /proc tells."""
 
     def __init__(self, cluster):
-        self.p = subprocess.Popen(cluster.psql_cmd("postgres"), stdin=subprocess.PIPE,
-                                  stdout=subprocess.PIPE, text=True, bufsize=1)
+        super().__init__(cluster)
         self.pid = int(self.query("SELECT pg_backend_pid()"))
-
-    def query(self, q):
-        self.p.stdin.write(q + ";\n\\echo __done__\n")
-        self.p.stdin.flush()
-        lines = []
-        for line in self.p.stdout:
-            if line.strip() == "__done__":
-                break
-            lines.append(line.strip())
-        return "\n".join(lines)
 
     def cpu(self):
         with open("/proc/%d/stat" % self.pid) as f:
             fields = f.read().rsplit(")", 1)[1].split()
         return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-    def close(self):
-        self.p.stdin.close()
-        self.p.wait(timeout=30)
 
 
 def timed(cluster, s, extra, rows):

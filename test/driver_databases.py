@@ -123,31 +123,19 @@ def three_databases_share_the_send_limit(ctx):
         sim_control(sim, "/_sim/reset", {})
         # queued in the three, each in a transaction left open, then committed
         # together: their workers wake at once, however late each session started
-        sessions = [subprocess.Popen(cluster.psql_cmd(db), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                     stderr=subprocess.STDOUT, text=True, bufsize=1)
-                    for db in SERVED]
-
-        def said(p):
-            lines = []
-            for line in p.stdout:
-                if line.strip() == "__done__":
-                    return "\n".join(lines)
-                lines.append(line.strip())
-            raise AssertionError("a queueing session ended: %s" % lines)
-
-        for i, p in enumerate(sessions):
-            p.stdin.write("BEGIN;\nSELECT count(sms_api.sms_queue('%s' || lpad(g::text, 7, '0'), "
-                          "'from ' || current_database())) FROM generate_series(1, %d) g;\n\\echo __done__\n"
-                          % (_prefix(i), ROWS))
-        for p in sessions:
-            out = said(p)
+        sessions = [harness.Session(cluster, db) for db in SERVED]
+        for i, s in enumerate(sessions):
+            s.send("BEGIN;\nSELECT count(sms_api.sms_queue('%s' || lpad(g::text, 7, '0'), "
+                   "'from ' || current_database())) FROM generate_series(1, %d) g"
+                   % (_prefix(i), ROWS))
+        for s in sessions:
+            out = s.answer()
             assert out.splitlines()[-1:] == [str(ROWS)], out
-        for p in sessions:
-            p.stdin.write("COMMIT;\n\\echo __done__\n")
-        for p in sessions:
-            said(p)
-            p.stdin.close()
-            p.wait(timeout=30)
+        for s in sessions:
+            s.send("COMMIT")
+        for s in sessions:
+            s.answer()
+            s.close()
         for db in SERVED:
             _wait(cluster, db, "SELECT count(*) = %d FROM sms_api.outbox WHERE state = 'sent'" % ROWS,
                   timeout=60, what="the outbox of %s to be sent" % db)

@@ -23,10 +23,9 @@ Each test takes `ctx` (ctx.cluster, ctx.sim, as in run.py), raises
 AssertionError on failure, and leaves the worker quiet and the outbox
 empty behind it.
 """
-import subprocess
 import time
 
-from harness import sim_control
+from harness import Session, sim_control
 from driverlib import configure, quiet_worker, sim_requests, sql, wait_for, worker_pid
 
 TESTS = []
@@ -105,31 +104,6 @@ def _requests(ctx, path, since):
     return [r for r in sim_requests(ctx, path) if r["seq"] > since]
 
 
-class Locker:
-    """A session of its own, holding row locks in an open transaction."""
-
-    def __init__(self, ctx):
-        self.p = subprocess.Popen(ctx.cluster.psql_cmd("regression"), stdin=subprocess.PIPE,
-                                  stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1)
-
-    def query(self, q):
-        self.p.stdin.write(q + ";\n\\echo __done__\n")
-        self.p.stdin.flush()
-        lines = []
-        for line in self.p.stdout:
-            if line.strip() == "__done__":
-                return "\n".join(lines)
-            lines.append(line.strip())
-        raise AssertionError("the locking session ended: %s" % "\n".join(lines))
-
-    def close(self):
-        try:
-            self.p.stdin.close()
-            self.p.wait(timeout=30)
-        except (OSError, subprocess.TimeoutExpired):
-            self.p.kill()
-
-
 @_test
 def killed_between_claim_and_send_sends_once(ctx):
     """For each provider: four requests' worth of rows claimed in one round,
@@ -190,7 +164,7 @@ def killed_between_answer_and_record_sends_again(ctx):
         text = "answered " + provider
         rows = p["rows"] // 4
         configure(ctx, queue_batch_size=BATCH)
-        locker = Locker(ctx)
+        locker = Session(ctx.cluster, "regression")   # holds row locks in an open transaction
         try:
             since = _warm(ctx, provider)
             sim_control(ctx.sim, "/_sim/fault", {"kind": "delay", "ms": 1500, "count": 1,

@@ -205,6 +205,40 @@ class Cluster:
             return f.read()
 
 
+class Session:
+    """One psql process, so one backend, kept across statements: for an open
+    transaction, the locks it holds, or its CPU time."""
+
+    def __init__(self, cluster, db="postgres"):
+        self.p = subprocess.Popen(cluster.psql_cmd(db), stdin=subprocess.PIPE,
+                                  stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                  text=True, bufsize=1)
+
+    def send(self, sql):
+        """Hand over sql and return at once; answer() reads its output."""
+        self.p.stdin.write(sql + ";\n\\echo __done__\n")
+        self.p.stdin.flush()
+
+    def answer(self):
+        lines = []
+        for line in self.p.stdout:
+            if line.strip() == "__done__":
+                return "\n".join(lines)
+            lines.append(line.strip())
+        raise AssertionError("the psql session ended: %s" % "\n".join(lines))
+
+    def query(self, sql):
+        self.send(sql)
+        return self.answer()
+
+    def close(self):
+        try:
+            self.p.stdin.close()
+            self.p.wait(timeout=30)
+        except (OSError, subprocess.TimeoutExpired):
+            self.p.kill()
+
+
 def write_secret(path, text):
     """A file only the server's OS user can read (sms_api.token_file)."""
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)

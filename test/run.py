@@ -43,13 +43,13 @@ class Results:
         self.passed = 0
         self.failed = []
 
-    def ok(self, name):
+    def ok(self, name, took=""):
         self.passed += 1
-        print("ok     %s" % name, flush=True)
+        print("ok     %s%s" % (name, took), flush=True)
 
-    def fail(self, name, why):
+    def fail(self, name, why, took=""):
         self.failed.append(name)
-        print("FAILED %s: %s" % (name, why), flush=True)
+        print("FAILED %s%s: %s" % (name, took, why), flush=True)
 
 
 # pg_regress ----------------------------------------------------------------
@@ -465,11 +465,12 @@ def run_driver(ctx, results, only):
         name = "driver/" + fn.__name__
         if only and fn.__name__ not in only:
             continue
+        t0 = time.time()
         try:
             fn(ctx)
-            results.ok(name)
+            results.ok(name, " (%.1f s)" % (time.time() - t0))
         except Exception as e:  # any failure is this test's failure
-            results.fail(name, "%s: %s" % (type(e).__name__, e))
+            results.fail(name, "%s: %s" % (type(e).__name__, e), " (%.1f s)" % (time.time() - t0))
 
 
 # the simulator's fidelity (Node) ------------------------------------------------
