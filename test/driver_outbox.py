@@ -160,6 +160,60 @@ def cancelled_calls_give_their_rate_slots_back(ctx):
     quiet_worker(ctx)
 
 
+def _status_call(ctx, n, app):
+    """A status call for uuid ...n, in its own backend named app."""
+    env = dict(os.environ, PGAPPNAME=app)
+    return subprocess.Popen(ctx.cluster.psql_cmd("regression") + [
+        "-c", "SELECT count(*) FROM sms_api.sms_status(ARRAY['00000000-0000-0000-0000-%012d'::uuid])" % n],
+        env=env, text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+
+def _asked_for(ctx):
+    """The uuids' last digits, in the order the API was asked for them."""
+    return [int(i[-12:]) for r in sim_requests(ctx, "/v1/sms/status")
+            for i in r["body"].get("ids", [])]
+
+
+@_test
+def the_longest_waiter_goes_first(ctx):
+    """Six status calls started 150 ms apart at the 1/s query limit reach
+    the API in the order they were made; the caller first in line killed
+    (FATAL) or cancelled (ERROR) while it waits does not hold up those
+    behind it."""
+    quiet_worker(ctx)
+    calls = []
+    for n in range(1, 7):
+        calls.append(_status_call(ctx, n, "waiter_%d" % n))
+        time.sleep(0.15)
+    for p in calls:
+        out, err = p.communicate(timeout=60)
+        assert p.returncode == 0, err
+    assert _asked_for(ctx) == [1, 2, 3, 4, 5, 6], "served out of turn: %s" % _asked_for(ctx)
+
+    for stop in ("pg_terminate_backend", "pg_cancel_backend"):
+        quiet_worker(ctx)
+        # 11 and 12 book at once (the second within the horizon), 13 waits
+        # first in line, 14 behind it
+        calls = {}
+        for n in (11, 12, 13, 14):
+            calls[n] = _status_call(ctx, n, "waiter_%d" % n)
+            time.sleep(0.15)
+        time.sleep(0.2)
+        stopped = sql(ctx, "SELECT %s(pid) FROM pg_stat_activity "
+                           "WHERE application_name = 'waiter_13'" % stop)
+        assert stopped == "t", "waiter_13 was not found waiting"
+        t0 = time.time()
+        for n in (11, 12, 14):
+            out, err = calls[n].communicate(timeout=60)
+            assert calls[n].returncode == 0, err
+        took = time.time() - t0
+        calls[13].communicate(timeout=60)
+        assert calls[13].returncode != 0, "waiter_13 was not stopped"
+        assert took < 4.0, "after %s of the first in line, the next waited %.1f s" % (stop, took)
+        assert _asked_for(ctx) == [11, 12, 14], "%s: %s" % (stop, _asked_for(ctx))
+    quiet_worker(ctx)
+
+
 @_test
 def rows_that_cannot_be_sent_fail_alone(ctx):
     """Rows queued before today's limits (written here directly, as 0.1.0

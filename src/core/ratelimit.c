@@ -22,11 +22,19 @@
  * the others at once after it, wherever they fall: waiting for a later
  * booking would make the earlier requests miss their slots, and go out
  * together with whoever came next.
+ *
+ * Waiters are served longest-waiting first. Without that, a caller who
+ * arrives the moment a start comes within the horizon takes it from one
+ * who has waited for it, and one worker of three sharing a limit was seen
+ * to get nothing for seconds. The limiter remembers the caller that has
+ * waited longest; nobody else books while it waits, and it leaves that
+ * place when it books, errors out or exits.
  */
 #include "postgres.h"
 
 #include "miscadmin.h"
 #include "pgstat.h"
+#include "storage/ipc.h"
 #include "storage/latch.h"
 #include "utils/timestamp.h"
 
@@ -51,6 +59,113 @@ wait_until(TimestampTz until)
 	}
 }
 
+/* Sleep interruptibly until the given time or the latch is set. */
+static void
+wait_once(TimestampTz until)
+{
+	TimestampTz now = GetCurrentTimestamp();
+
+	if (now < until)
+		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+						 (long) ((until - now + 999) / 1000), PG_WAIT_EXTENSION);
+	ResetLatch(MyLatch);
+	CHECK_FOR_INTERRUPTS();
+}
+
+/* The limiter this process waits on as its longest waiter, or -1. */
+static int	first_on = -1;
+
+/* Give up the longest waiter's place; the caller holds the mutex. */
+static void
+leave_first(RateLimiterShared *l)
+{
+	if (l->first_pid == MyProcPid)
+		l->first_pid = 0;
+	first_on = -1;
+}
+
+/* A FATAL (pg_terminate_backend, say) skips PG_CATCH: leave at exit. */
+static void
+leave_first_at_exit(int code, Datum arg)
+{
+	if (first_on < 0)
+		return;
+	SpinLockAcquire(&sms_api_shared->mutex);
+	leave_first(&sms_api_shared->limiters[first_on]);
+	SpinLockRelease(&sms_api_shared->mutex);
+}
+
+/*
+ * Book a start within the horizon, waiting while there is none or while
+ * someone who has waited longer is yet to book.
+ */
+static TimestampTz
+book_in_turn(int limiter, int64 interval, int64 horizon)
+{
+	static bool exit_hook = false;
+	RateLimiterShared *l = &sms_api_shared->limiters[limiter];
+	volatile TimestampTz since = 0;
+	TimestampTz slot = 0;
+
+	if (!exit_hook)
+	{
+		before_shmem_exit(leave_first_at_exit, (Datum) 0);
+		exit_hook = true;
+	}
+	PG_TRY();
+	{
+		for (;;)
+		{
+			TimestampTz now = GetCurrentTimestamp();
+			bool		ahead;
+			bool		mine;
+			Latch	   *first = NULL;
+
+			SpinLockAcquire(&sms_api_shared->mutex);
+			slot = Max(l->next_start, now);
+			ahead = slot - now > horizon;
+			mine = l->first_pid == 0 || l->first_pid == MyProcPid ||
+				(since != 0 && since < l->first_since);
+			if (mine && !ahead)
+			{
+				l->next_start = slot + interval;
+				leave_first(l);
+				SpinLockRelease(&sms_api_shared->mutex);
+				break;
+			}
+			if (since == 0)
+				since = now;
+			if (mine)
+			{
+				l->first_pid = MyProcPid;
+				l->first_since = since;
+				l->first_latch = MyLatch;
+				first_on = limiter;
+			}
+			else if (!ahead)
+				first = l->first_latch;
+			SpinLockRelease(&sms_api_shared->mutex);
+
+			/*
+			 * Look again on the latch too: a start given back, or the
+			 * longest waiter's turn handed on, need not wait for the timeout.
+			 */
+			if (!ahead)
+				SetLatch(first);	/* its start is due: wake it */
+			wait_once(ahead ? slot - horizon : now + 2 * 1000);
+		}
+	}
+	PG_CATCH();
+	{
+		SpinLockAcquire(&sms_api_shared->mutex);
+		leave_first(l);
+		SpinLockRelease(&sms_api_shared->mutex);
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
+	return slot;
+}
+
 /*
  * Book the next free start on the limiter, waiting while it is beyond the
  * horizon unless told not to; the interval is the limiter's at that rate.
@@ -59,32 +174,26 @@ wait_until(TimestampTz until)
 static TimestampTz
 book(int limiter, int rate, bool within_horizon, int64 *interval_out)
 {
+	RateLimiterShared *l;
 	int64		interval;
-	int64		horizon;
+	TimestampTz now;
 	TimestampTz slot;
 
 	Assert(limiter >= 0 && limiter < RATELIMIT_SLOTS);
 	if (rate <= 0)
 		return 0;
 	interval = (1050000 + rate - 1) / rate;
-	horizon = Max(interval, RATELIMIT_HORIZON_US);
 	*interval_out = interval;
+	if (within_horizon)
+		return book_in_turn(limiter, interval, Max(interval, RATELIMIT_HORIZON_US));
 
-	for (;;)
-	{
-		TimestampTz now = GetCurrentTimestamp();
-		bool		booked;
-
-		SpinLockAcquire(&sms_api_shared->mutex);
-		slot = Max(sms_api_shared->next_start[limiter], now);
-		booked = !within_horizon || slot - now <= horizon;
-		if (booked)
-			sms_api_shared->next_start[limiter] = slot + interval;
-		SpinLockRelease(&sms_api_shared->mutex);
-		if (booked)
-			return slot;
-		wait_until(slot - horizon);
-	}
+	l = &sms_api_shared->limiters[limiter];
+	now = GetCurrentTimestamp();
+	SpinLockAcquire(&sms_api_shared->mutex);
+	slot = Max(l->next_start, now);
+	l->next_start = slot + interval;
+	SpinLockRelease(&sms_api_shared->mutex);
+	return slot;
 }
 
 TimestampTz
@@ -109,9 +218,11 @@ ratelimit_acquire(int limiter, int rate)
 	}
 	PG_CATCH();
 	{
+		RateLimiterShared *l = &sms_api_shared->limiters[limiter];
+
 		SpinLockAcquire(&sms_api_shared->mutex);
-		if (sms_api_shared->next_start[limiter] == slot + interval)
-			sms_api_shared->next_start[limiter] = slot;
+		if (l->next_start == slot + interval)
+			l->next_start = slot;
 		SpinLockRelease(&sms_api_shared->mutex);
 		PG_RE_THROW();
 	}

@@ -66,10 +66,22 @@ typedef struct WorkerShared
  * The rate limiters and the access tokens are the cluster's: every worker
  * and backend shares them, whatever its database.
  */
+/*
+ * One rate limiter: the next free start, and the caller that has waited
+ * longest for one (pid 0: nobody), who books before anyone else.
+ */
+typedef struct RateLimiterShared
+{
+	TimestampTz next_start;
+	int			first_pid;
+	TimestampTz first_since;
+	Latch	   *first_latch;
+} RateLimiterShared;
+
 typedef struct SmsApiShared
 {
 	slock_t		mutex;			/* protects everything but the atomics */
-	TimestampTz next_start[RATELIMIT_SLOTS];	/* rate limiters */
+	RateLimiterShared limiters[RATELIMIT_SLOTS];
 	SharedCredentials credentials;	/* access tokens (credential.c) */
 	WorkerShared workers[MAX_DATABASES];
 } SmsApiShared;
