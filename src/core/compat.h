@@ -15,4 +15,11 @@
 #define sms_api_local_xid() (MyProc->lxid)
 #endif
 
+/* 17 replaced PGPROC.pgprocno by MyProcNumber. */
+#if PG_VERSION_NUM >= 170000
+#define sms_api_procno() ((int) MyProcNumber)
+#else
+#define sms_api_procno() (MyProc->pgprocno)
+#endif
+
 #endif							/* SMS_API_COMPAT_H */

@@ -23,12 +23,12 @@
  * booking would make the earlier requests miss their slots, and go out
  * together with whoever came next.
  *
- * Waiters are served longest-waiting first. Without that, a caller who
+ * Waiters are served in the order they came. Without that, a caller who
  * arrives the moment a start comes within the horizon takes it from one
  * who has waited for it, and one worker of three sharing a limit was seen
- * to get nothing for seconds. The limiter remembers the caller that has
- * waited longest; nobody else books while it waits, and it leaves that
- * place when it books, errors out or exits.
+ * to get nothing for seconds. Each waiter notes in shared memory since when
+ * it waits; only the longest waiter books, nobody jumps the line, and a
+ * waiter that books, errors out or exits hands the place on to the next.
  */
 #include "postgres.h"
 
@@ -36,8 +36,11 @@
 #include "pgstat.h"
 #include "storage/ipc.h"
 #include "storage/latch.h"
+#include "storage/lwlock.h"
+#include "storage/proc.h"
 #include "utils/timestamp.h"
 
+#include "core/compat.h"
 #include "core/ratelimit.h"
 #include "core/shmem.h"
 
@@ -72,44 +75,101 @@ wait_once(TimestampTz until)
 	CHECK_FOR_INTERRUPTS();
 }
 
-/* The limiter this process waits on as its longest waiter, or -1. */
-static int	first_on = -1;
+/* The limiter this process waits on, or -1. */
+static int	waiting_on = -1;
 
-/* Give up the longest waiter's place; the caller holds the mutex. */
-static void
-leave_first(RateLimiterShared *l)
+/* This process's PGPROC number, which indexes waiting_since. */
+static int
+my_procno(void)
 {
-	if (l->first_pid == MyProcPid)
-		l->first_pid = 0;
-	first_on = -1;
+	int			procno = sms_api_procno();
+
+	if (procno < 0 || procno >= MaxBackends)
+		elog(ERROR, "sms_api: process %d cannot wait for a rate limiter", MyProcPid);
+	return procno;
 }
 
-/* A FATAL (pg_terminate_backend, say) skips PG_CATCH: leave at exit. */
-static void
-leave_first_at_exit(int code, Datum arg)
+static TimestampTz *
+waiting_since(int limiter, int procno)
 {
-	if (first_on < 0)
-		return;
-	SpinLockAcquire(&sms_api_shared->mutex);
-	leave_first(&sms_api_shared->limiters[first_on]);
-	SpinLockRelease(&sms_api_shared->mutex);
+	return &sms_api_shared->waiting_since[limiter * MaxBackends + procno];
+}
+
+/* The latch of the limiter's longest waiter, or NULL; limiter_lock held. */
+static Latch *
+first_latch(RateLimiterShared *l)
+{
+	return l->first < 0 ? NULL : &GetPGProcByNumber(l->first)->procLatch;
 }
 
 /*
- * Book a start within the horizon, waiting while there is none or while
- * someone who has waited longer is yet to book.
+ * Stop waiting on the limiter; limiter_lock held. If this process was the
+ * longest waiter, the next longest takes its place: the caller sets the
+ * latch returned once it has released the lock.
+ */
+static Latch *
+stop_waiting(int limiter, int procno)
+{
+	RateLimiterShared *l = &sms_api_shared->limiters[limiter];
+	TimestampTz oldest = 0;
+
+	*waiting_since(limiter, procno) = 0;
+	l->nwaiting--;
+	waiting_on = -1;
+	if (l->first != procno)
+		return NULL;
+	l->first = -1;
+	for (int p = 0; p < MaxBackends && l->nwaiting > 0; p++)
+	{
+		TimestampTz since = *waiting_since(limiter, p);
+
+		if (since != 0 && (oldest == 0 || since < oldest))
+		{
+			oldest = since;
+			l->first = p;
+		}
+	}
+	return first_latch(l);
+}
+
+/* Stop waiting on the limiter, from outside the lock. */
+static void
+stop_waiting_unlocked(int limiter, int procno)
+{
+	Latch	   *next;
+
+	LWLockAcquire(sms_api_shared->limiter_lock, LW_EXCLUSIVE);
+	next = stop_waiting(limiter, procno);
+	LWLockRelease(sms_api_shared->limiter_lock);
+	if (next)
+		SetLatch(next);
+}
+
+/* A FATAL (pg_terminate_backend, say) skips PG_CATCH: stop at exit. */
+static void
+stop_waiting_at_exit(int code, Datum arg)
+{
+	if (waiting_on >= 0)
+		stop_waiting_unlocked(waiting_on, my_procno());
+}
+
+/*
+ * Book a start within the horizon. While there is none, or others wait,
+ * wait in line: the longest waiter sleeps until its start comes within the
+ * horizon, the others until they are the longest waiter.
  */
 static TimestampTz
 book_in_turn(int limiter, int64 interval, int64 horizon)
 {
 	static bool exit_hook = false;
 	RateLimiterShared *l = &sms_api_shared->limiters[limiter];
-	volatile TimestampTz since = 0;
+	int			procno = my_procno();
+	volatile bool waiting = false;
 	TimestampTz slot = 0;
 
 	if (!exit_hook)
 	{
-		before_shmem_exit(leave_first_at_exit, (Datum) 0);
+		before_shmem_exit(stop_waiting_at_exit, (Datum) 0);
 		exit_hook = true;
 	}
 	PG_TRY();
@@ -119,47 +179,42 @@ book_in_turn(int limiter, int64 interval, int64 horizon)
 			TimestampTz now = GetCurrentTimestamp();
 			bool		ahead;
 			bool		mine;
-			Latch	   *first = NULL;
+			Latch	   *next = NULL;
 
-			SpinLockAcquire(&sms_api_shared->mutex);
+			LWLockAcquire(sms_api_shared->limiter_lock, LW_EXCLUSIVE);
 			slot = Max(l->next_start, now);
 			ahead = slot - now > horizon;
-			mine = l->first_pid == 0 || l->first_pid == MyProcPid ||
-				(since != 0 && since < l->first_since);
+			mine = waiting ? l->first == procno : l->nwaiting == 0;
 			if (mine && !ahead)
 			{
 				l->next_start = slot + interval;
-				leave_first(l);
-				SpinLockRelease(&sms_api_shared->mutex);
+				if (waiting)
+					next = stop_waiting(limiter, procno);
+				waiting = false;
+				LWLockRelease(sms_api_shared->limiter_lock);
+				if (next)
+					SetLatch(next);
 				break;
 			}
-			if (since == 0)
-				since = now;
-			if (mine)
+			if (!waiting)
 			{
-				l->first_pid = MyProcPid;
-				l->first_since = since;
-				l->first_latch = MyLatch;
-				first_on = limiter;
+				*waiting_since(limiter, procno) = now;
+				if (l->nwaiting++ == 0)
+					l->first = procno;
+				waiting = true;
+				waiting_on = limiter;
+				mine = l->first == procno;
 			}
-			else if (!ahead)
-				first = l->first_latch;
-			SpinLockRelease(&sms_api_shared->mutex);
+			LWLockRelease(sms_api_shared->limiter_lock);
 
-			/*
-			 * Look again on the latch too: a start given back, or the
-			 * longest waiter's turn handed on, need not wait for the timeout.
-			 */
-			if (!ahead)
-				SetLatch(first);	/* its start is due: wake it */
-			wait_once(ahead ? slot - horizon : now + 2 * 1000);
+			/* the horizon bounds a sleep in line too, should a wakeup be missed */
+			wait_once(mine ? slot - horizon : now + horizon);
 		}
 	}
 	PG_CATCH();
 	{
-		SpinLockAcquire(&sms_api_shared->mutex);
-		leave_first(l);
-		SpinLockRelease(&sms_api_shared->mutex);
+		if (waiting)
+			stop_waiting_unlocked(limiter, procno);
 		PG_RE_THROW();
 	}
 	PG_END_TRY();
@@ -189,10 +244,10 @@ book(int limiter, int rate, bool within_horizon, int64 *interval_out)
 
 	l = &sms_api_shared->limiters[limiter];
 	now = GetCurrentTimestamp();
-	SpinLockAcquire(&sms_api_shared->mutex);
+	LWLockAcquire(sms_api_shared->limiter_lock, LW_EXCLUSIVE);
 	slot = Max(l->next_start, now);
 	l->next_start = slot + interval;
-	SpinLockRelease(&sms_api_shared->mutex);
+	LWLockRelease(sms_api_shared->limiter_lock);
 	return slot;
 }
 
@@ -207,8 +262,9 @@ ratelimit_book(int limiter, int rate, bool first)
 void
 ratelimit_acquire(int limiter, int rate)
 {
-	int64		interval = 0;
-	volatile TimestampTz slot = book(limiter, rate, true, &interval);
+	int64		booked_interval = 0;
+	volatile TimestampTz slot = book(limiter, rate, true, &booked_interval);
+	volatile int64 interval = booked_interval;
 
 	if (slot == 0)
 		return;
@@ -219,11 +275,18 @@ ratelimit_acquire(int limiter, int rate)
 	PG_CATCH();
 	{
 		RateLimiterShared *l = &sms_api_shared->limiters[limiter];
+		Latch	   *first = NULL;
 
-		SpinLockAcquire(&sms_api_shared->mutex);
+		/* give the start back, to the longest waiter */
+		LWLockAcquire(sms_api_shared->limiter_lock, LW_EXCLUSIVE);
 		if (l->next_start == slot + interval)
+		{
 			l->next_start = slot;
-		SpinLockRelease(&sms_api_shared->mutex);
+			first = first_latch(l);
+		}
+		LWLockRelease(sms_api_shared->limiter_lock);
+		if (first)
+			SetLatch(first);
 		PG_RE_THROW();
 	}
 	PG_END_TRY();

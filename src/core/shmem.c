@@ -1,8 +1,8 @@
 /*
  * shmem.c
- *		The extension's shared memory: one fixed-size struct, sized and
- *		initialized at server start (as pg_stat_statements does), with a
- *		slot for each worker.
+ *		The extension's shared memory: one struct, sized and initialized
+ *		at server start (as pg_stat_statements does), with a slot for each
+ *		worker and, for the rate limiters, one for each possible process.
  */
 #include "postgres.h"
 
@@ -17,20 +17,26 @@
 SmsApiShared *sms_api_shared = NULL;
 WorkerShared *my_worker = NULL;
 
-#if PG_VERSION_NUM >= 150000
 static shmem_request_hook_type prev_shmem_request_hook = NULL;
-#endif
 static shmem_startup_hook_type prev_shmem_startup_hook = NULL;
 
-#if PG_VERSION_NUM >= 150000
+/* The struct and its waiting_since array, which MaxBackends sizes. */
+static Size
+shmem_size(void)
+{
+	return add_size(offsetof(SmsApiShared, waiting_since),
+					mul_size(sizeof(TimestampTz),
+							 mul_size(RATELIMIT_SLOTS, MaxBackends)));
+}
+
 static void
 shmem_request(void)
 {
 	if (prev_shmem_request_hook)
 		prev_shmem_request_hook();
-	RequestAddinShmemSpace(MAXALIGN(sizeof(SmsApiShared)));
+	RequestAddinShmemSpace(MAXALIGN(shmem_size()));
+	RequestNamedLWLockTranche("sms_api_ratelimit", 1);
 }
-#endif
 
 static void
 shmem_startup(void)
@@ -41,11 +47,14 @@ shmem_startup(void)
 		prev_shmem_startup_hook();
 
 	LWLockAcquire(AddinShmemInitLock, LW_EXCLUSIVE);
-	sms_api_shared = ShmemInitStruct("sms_api", sizeof(SmsApiShared), &found);
+	sms_api_shared = ShmemInitStruct("sms_api", shmem_size(), &found);
 	if (!found)
 	{
-		memset(sms_api_shared, 0, sizeof(SmsApiShared));
+		memset(sms_api_shared, 0, shmem_size());
 		SpinLockInit(&sms_api_shared->mutex);
+		sms_api_shared->limiter_lock = &(GetNamedLWLockTranche("sms_api_ratelimit"))->lock;
+		for (int r = 0; r < RATELIMIT_SLOTS; r++)
+			sms_api_shared->limiters[r].first = -1;
 		credential_shmem_init(&sms_api_shared->credentials);
 		for (int w = 0; w < MAX_DATABASES; w++)
 		{
@@ -75,12 +84,8 @@ shmem_startup(void)
 void
 shmem_install_hooks(void)
 {
-#if PG_VERSION_NUM >= 150000
 	prev_shmem_request_hook = shmem_request_hook;
 	shmem_request_hook = shmem_request;
-#else
-	RequestAddinShmemSpace(MAXALIGN(sizeof(SmsApiShared)));
-#endif
 	prev_shmem_startup_hook = shmem_startup_hook;
 	shmem_startup_hook = shmem_startup;
 }

@@ -10,6 +10,7 @@
 #include "datatype/timestamp.h"
 #include "port/atomics.h"
 #include "storage/latch.h"
+#include "storage/lwlock.h"
 #include "storage/spin.h"
 
 #include "core/credential.h"
@@ -67,23 +68,27 @@ typedef struct WorkerShared
  * and backend shares them, whatever its database.
  */
 /*
- * One rate limiter: the next free start, and the caller that has waited
- * longest for one (pid 0: nobody), who books before anyone else.
+ * One rate limiter: the next free start, how many callers wait for one,
+ * and which of them has waited longest (a PGPROC number; -1: none), who
+ * books next.
  */
 typedef struct RateLimiterShared
 {
 	TimestampTz next_start;
-	int			first_pid;
-	TimestampTz first_since;
-	Latch	   *first_latch;
+	int			nwaiting;
+	int			first;
 } RateLimiterShared;
 
 typedef struct SmsApiShared
 {
-	slock_t		mutex;			/* protects everything but the atomics */
+	slock_t		mutex;			/* protects the rest but atomics and limiters */
+	LWLock	   *limiter_lock;	/* protects limiters and waiting_since */
 	RateLimiterShared limiters[RATELIMIT_SLOTS];
 	SharedCredentials credentials;	/* access tokens (credential.c) */
 	WorkerShared workers[MAX_DATABASES];
+	/* since when each process waits on each limiter (0: it does not), by
+	 * limiter, then PGPROC number (MaxBackends of them) */
+	TimestampTz waiting_since[FLEXIBLE_ARRAY_MEMBER];
 } SmsApiShared;
 
 extern SmsApiShared *sms_api_shared;
