@@ -46,22 +46,6 @@
 
 #define RATELIMIT_HORIZON_US USECS_PER_SEC
 
-/* Sleep interruptibly until the given time. */
-static void
-wait_until(TimestampTz until)
-{
-	TimestampTz now = GetCurrentTimestamp();
-
-	while (now < until)
-	{
-		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
-						 (long) ((until - now + 999) / 1000), PG_WAIT_EXTENSION);
-		ResetLatch(MyLatch);
-		CHECK_FOR_INTERRUPTS();
-		now = GetCurrentTimestamp();
-	}
-}
-
 /* Sleep interruptibly until the given time or the latch is set. */
 static void
 wait_once(TimestampTz until)
@@ -73,6 +57,14 @@ wait_once(TimestampTz until)
 						 (long) ((until - now + 999) / 1000), PG_WAIT_EXTENSION);
 	ResetLatch(MyLatch);
 	CHECK_FOR_INTERRUPTS();
+}
+
+/* Sleep interruptibly until the given time. */
+static void
+wait_until(TimestampTz until)
+{
+	while (GetCurrentTimestamp() < until)
+		wait_once(until);
 }
 
 /* The limiter this process waits on, or -1. */
@@ -119,11 +111,14 @@ stop_waiting(int limiter, int procno)
 	if (l->first != procno)
 		return NULL;
 	l->first = -1;
-	for (int p = 0; p < MaxBackends && l->nwaiting > 0; p++)
+	for (int p = 0, found = 0; p < MaxBackends && found < l->nwaiting; p++)
 	{
 		TimestampTz since = *waiting_since(limiter, p);
 
-		if (since != 0 && (oldest == 0 || since < oldest))
+		if (since == 0)
+			continue;
+		found++;
+		if (oldest == 0 || since < oldest)
 		{
 			oldest = since;
 			l->first = p;
@@ -176,12 +171,14 @@ book_in_turn(int limiter, int64 interval, int64 horizon)
 	{
 		for (;;)
 		{
-			TimestampTz now = GetCurrentTimestamp();
+			TimestampTz now;
 			bool		ahead;
 			bool		mine;
 			Latch	   *next = NULL;
 
+			/* the time is read under the lock: arrival order is lock order */
 			LWLockAcquire(sms_api_shared->limiter_lock, LW_EXCLUSIVE);
+			now = GetCurrentTimestamp();
 			slot = Max(l->next_start, now);
 			ahead = slot - now > horizon;
 			mine = waiting ? l->first == procno : l->nwaiting == 0;
