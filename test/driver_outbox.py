@@ -11,7 +11,7 @@ import os
 import subprocess
 import time
 
-from harness import sim_control
+from harness import Session, sim_control
 from driverlib import (configure, psql_nostop, quiet_worker, restart_worker,
                        sim_requests, sql, wait_for, worker_pid)
 
@@ -160,12 +160,18 @@ def cancelled_calls_give_their_rate_slots_back(ctx):
     quiet_worker(ctx)
 
 
-def _status_call(ctx, n, app):
-    """A status call for uuid ...n, in its own backend named app."""
-    env = dict(os.environ, PGAPPNAME=app)
-    return subprocess.Popen(ctx.cluster.psql_cmd("regression") + [
-        "-c", "SELECT count(*) FROM sms_api.sms_status(ARRAY['00000000-0000-0000-0000-%012d'::uuid])" % n],
-        env=env, text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+def _waiters(ctx, numbers):
+    """A connected session per call, named waiter_N: a backend's start
+    (slow under ASan) must not decide the order the calls reach the limiter."""
+    sessions = {}
+    for n in numbers:
+        sessions[n] = Session(ctx.cluster, "regression")
+        sessions[n].query("SET application_name = 'waiter_%d'" % n)
+    return sessions
+
+
+def _status_call(session, n):
+    session.send("SELECT count(*) FROM sms_api.sms_status(ARRAY['00000000-0000-0000-0000-%012d'::uuid])" % n)
 
 
 def _asked_for(ctx):
@@ -174,16 +180,17 @@ def _asked_for(ctx):
             for i in r["body"].get("ids", [])]
 
 
-def _at_the_limiter(ctx, p, app):
-    """Wait until the call has reached the rate limiter (its backend waits
-    in the extension, or it is done): a backend's start takes its own time."""
+def _at_the_limiter(ctx, n):
+    """Wait until call n waits in the extension (the limiter, or its
+    request) or the API has it."""
     deadline = time.time() + 30
-    while p.poll() is None and time.time() < deadline:
-        if sql(ctx, "SELECT count(*) FROM pg_catalog.pg_stat_activity "
-                    "WHERE application_name = '%s' AND wait_event_type = 'Extension'" % app) != "0":
+    while time.time() < deadline:
+        if n in _asked_for(ctx) or sql(
+                ctx, "SELECT count(*) FROM pg_catalog.pg_stat_activity "
+                     "WHERE application_name = 'waiter_%d' AND wait_event_type = 'Extension'" % n) != "0":
             return
         time.sleep(0.02)
-    assert p.poll() is not None, "%s never reached the rate limiter" % app
+    raise AssertionError("waiter_%d never reached the rate limiter" % n)
 
 
 @_test
@@ -193,37 +200,43 @@ def the_longest_waiter_goes_first(ctx):
     (FATAL) or cancelled (ERROR) while it waits hands its place to the next
     at once, ahead of a caller who comes after."""
     quiet_worker(ctx)
-    calls = []
+    sessions = _waiters(ctx, range(1, 7))
     for n in range(1, 7):
-        calls.append(_status_call(ctx, n, "waiter_%d" % n))
-        _at_the_limiter(ctx, calls[-1], "waiter_%d" % n)
+        _status_call(sessions[n], n)
+        _at_the_limiter(ctx, n)
         time.sleep(0.15)
-    for p in calls:
-        out, err = p.communicate(timeout=60)
-        assert p.returncode == 0, err
+    for n in range(1, 7):
+        answer = sessions[n].answer()
+        assert answer.isdigit(), "call %d failed: %s" % (n, answer)
+        sessions[n].close()
     assert _asked_for(ctx) == [1, 2, 3, 4, 5, 6], "served out of turn: %s" % _asked_for(ctx)
 
     for stop in ("pg_terminate_backend", "pg_cancel_backend"):
         quiet_worker(ctx)
+        sessions = _waiters(ctx, (11, 12, 13, 14, 15))
         # 11 and 12 book at once (the second within the horizon), 13 waits
         # first in line, 14 behind it
-        calls = {}
         for n in (11, 12, 13, 14):
-            calls[n] = _status_call(ctx, n, "waiter_%d" % n)
-            _at_the_limiter(ctx, calls[n], "waiter_%d" % n)
+            _status_call(sessions[n], n)
+            _at_the_limiter(ctx, n)
         stopped = sql(ctx, "SELECT %s(pid) FROM pg_stat_activity "
                            "WHERE application_name = 'waiter_13'" % stop)
         assert stopped == "t", "waiter_13 was not found waiting"
         # 14 takes its place at once: 15, coming after, waits behind it
         time.sleep(0.1)
-        calls[15] = _status_call(ctx, 15, "waiter_15")
+        _status_call(sessions[15], 15)
         t0 = time.time()
         for n in (11, 12, 14, 15):
-            out, err = calls[n].communicate(timeout=60)
-            assert calls[n].returncode == 0, err
+            answer = sessions[n].answer()
+            assert answer.isdigit(), "call %d failed: %s" % (n, answer)
         took = time.time() - t0
-        calls[13].communicate(timeout=60)
-        assert calls[13].returncode != 0, "waiter_13 was not stopped"
+        try:
+            sessions[13].answer()
+            raise AssertionError("waiter_13 was not stopped")
+        except AssertionError as e:
+            assert "session ended" in str(e), e
+        for session in sessions.values():
+            session.close()
         assert took < 4.0, "after %s of the first in line, the next waited %.1f s" % (stop, took)
         assert _asked_for(ctx) == [11, 12, 14, 15], "%s: %s" % (stop, _asked_for(ctx))
     quiet_worker(ctx)
